@@ -1,0 +1,90 @@
+// swift-tools-version:6.0
+//
+// pam_swiftsql: a PAM module that verifies mail logins (user@domain) against
+// password hashes stored in SQL, and its companion tool `pam-swiftsql`.
+//
+// Layout (DESIGN.md §5): one system-library target per C library; a pure-Swift
+// core with no C and no Foundation; the scheme and database code that wraps
+// the C libraries; the PAM glue; a thin entry-point target built as the
+// dynamic library product; the tool; the tests. The Makefile builds the
+// module with `-Xswiftc -static-stdlib` so that it needs no Swift runtime.
+
+import PackageDescription
+
+/// The package directory, so that the linker finds the export map whatever
+/// directory SwiftPM runs it from.
+let packageDirectory: String = {
+  let manifest = #filePath
+  guard let slash = manifest.lastIndex(of: "/") else { return "." }
+  return String(manifest[..<slash])
+}()
+
+let package = Package(
+  name: "pam_swiftsql",
+  products: [
+    .library(name: "pam_swiftsql", type: .dynamic, targets: ["PAMEntryPoints"]),
+    .executable(name: "pam-swiftsql", targets: ["pam-swiftsql"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // C libraries, one boundary each.
+    .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
+    .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
+    .systemLibrary(name: "CSQLite3", path: "Sources/CSQLite3"),
+    .systemLibrary(name: "CLibCrypt", path: "Sources/CLibCrypt"),
+
+    // The pure core: no C, no Foundation, Embedded-Swift subset.
+    .target(name: "SwiftSQLCore"),
+
+    // The module's own libc calls (clock, poll, stat, file reads), in one file.
+    .target(name: "SwiftSQLSystem"),
+
+    // Password schemes (libcrypt) and database drivers (libpq, sqlite3).
+    .target(name: "SwiftSQLSchemes", dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibCrypt"]),
+    .target(name: "SwiftSQLBackends", dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibPQ", "CSQLite3"]),
+
+    // The PAM glue: libpam boundary, per-process state, the mapping to PAM_*.
+    .target(
+      name: "SwiftSQLPAM",
+      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "CPAM"]),
+
+    // The module's C entry points. Only this target carries the export map,
+    // `-z nodelete` and the lld choice, so nothing else (tool, tests) is
+    // linked with them.
+    .target(
+      name: "PAMEntryPoints",
+      dependencies: ["SwiftSQLPAM"],
+      exclude: ["exports.map"],
+      linkerSettings: [
+        .unsafeFlags([
+          // lld turns references to local symbols into relative relocations;
+          // gold would leave them in .dynsym (as LOCAL entries).
+          "-use-ld=lld",
+          "-Xlinker", "--version-script=\(packageDirectory)/Sources/PAMEntryPoints/exports.map",
+          "-Xlinker", "-z", "-Xlinker", "nodelete",
+          "-Xlinker", "-z", "-Xlinker", "relro",
+          "-Xlinker", "-z", "-Xlinker", "now",
+        ])
+      ]),
+
+    // The tool.
+    .target(name: "SaslauthdClient"),
+    .executableTarget(
+      name: "pam-swiftsql",
+      dependencies: [
+        "SaslauthdClient", "SwiftSQLPAM", "CPAM",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // Tests: the core's unit tests use fakes; everything else runs the real
+    // module, libpam, PostgreSQL, SQLite and saslauthd (see Tests/README.md).
+    .testTarget(name: "SwiftSQLCoreTests", dependencies: ["SwiftSQLCore"]),
+    .testTarget(name: "SaslauthdClientTests", dependencies: ["SaslauthdClient"]),
+    .testTarget(
+      name: "IntegrationTests",
+      exclude: ["Fixtures"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

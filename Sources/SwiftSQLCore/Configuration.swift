@@ -1,0 +1,154 @@
+// Turns the configuration file's text and the module arguments from the PAM
+// service file into one checked `Configuration`: settings in the order
+// defaults → file → arguments, queries compiled into bound parameters, and
+// every problem reported with the key and where it was written. Unknown keys
+// become warnings (logged, then ignored); a bad value is an error, so the
+// module answers PAM_SERVICE_ERR instead of running with a setting it did
+// not understand.
+
+/// Module arguments that are not settings.
+public struct ModuleArguments: Equatable, Sendable {
+  /// The default configuration file.
+  public static let defaultConfigPath = "/etc/pam_swiftsql.conf"
+
+  /// `config=PATH`, or the default.
+  public let configPath: String
+  /// `key=value` and flag arguments, in the order given.
+  public let settings: [(key: String, value: String)]
+  /// Arguments that are neither: logged and ignored.
+  public let unknown: [String]
+
+  /// Flags that PAM's own `pam_get_authtok` reads from the module arguments.
+  static let pamFlags: Set<String> = ["use_first_pass", "try_first_pass", "use_authtok"]
+  /// Settings that may be written as a bare word, meaning `yes`.
+  static let flagSettings: Set<String> = ["debug", "nullok"]
+
+  public init(_ arguments: [String]) {
+    var configPath = ModuleArguments.defaultConfigPath
+    var settings: [(key: String, value: String)] = []
+    var unknown: [String] = []
+    for argument in arguments {
+      if let equals = argument.firstIndex(of: "=") {
+        let key = String(argument[..<equals])
+        let value = String(argument[argument.index(after: equals)...])
+        if key == "config" {
+          configPath = value
+        } else {
+          settings.append((key, value))
+        }
+      } else if ModuleArguments.flagSettings.contains(argument) {
+        settings.append((argument, "yes"))
+      } else if !ModuleArguments.pamFlags.contains(argument) {
+        unknown.append(argument)
+      }
+    }
+    self.configPath = configPath
+    self.settings = settings
+    self.unknown = unknown
+  }
+
+  public static func == (lhs: ModuleArguments, rhs: ModuleArguments) -> Bool {
+    lhs.configPath == rhs.configPath && lhs.unknown == rhs.unknown
+      && lhs.settings.map { $0.key } == rhs.settings.map { $0.key }
+      && lhs.settings.map { $0.value } == rhs.settings.map { $0.value }
+  }
+}
+
+/// A configuration ready for use.
+public struct Configuration: Sendable {
+  public let settings: Settings
+  public let passwordQuery: CompiledQuery
+  public let accountQuery: CompiledQuery?
+  /// Unknown keys and arguments, to be logged once.
+  public let warnings: [String]
+}
+
+/// What is wrong with the configuration, in one line that names the key and
+/// the place it was written, and says what is expected.
+public struct ConfigurationError: Error, Equatable, Sendable {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+}
+
+extension Configuration {
+  /// Builds the configuration.
+  ///
+  /// - Parameters:
+  ///   - fileText: the configuration file's contents, or nil when there is no
+  ///     file (then every required key must come from the arguments).
+  ///   - arguments: the module arguments.
+  ///   - isKnownScheme: whether the module can verify a scheme name.
+  public static func resolve(
+    fileText: String?, arguments: ModuleArguments, isKnownScheme: (String) -> Bool
+  ) throws(ConfigurationError) -> Configuration {
+    let path = arguments.configPath
+    var settings = Settings()
+    var warnings: [String] = []
+
+    if let fileText {
+      let entries: [ConfigEntry]
+      do {
+        entries = try ConfigFile.parse(fileText)
+      } catch {
+        throw ConfigurationError("\(path) line \(error.line): \(error.message)")
+      }
+      var seen: Set<String> = []
+      for entry in entries {
+        let place = "\(path) line \(entry.line)"
+        if !seen.insert(entry.key).inserted {
+          warnings.append("\(entry.key) is set more than once in \(path); line \(entry.line) wins")
+        }
+        do {
+          if try !settings.set(entry.key, to: entry.value) {
+            warnings.append("unknown key '\(entry.key)' in \(place) is ignored")
+          }
+        } catch {
+          throw ConfigurationError("\(entry.key) in \(place): \(error.message)")
+        }
+      }
+    }
+    for (key, value) in arguments.settings {
+      do {
+        if try !settings.set(key, to: value) {
+          warnings.append("unknown module argument '\(key)=…' is ignored")
+        }
+      } catch {
+        throw ConfigurationError("module argument \(key): \(error.message)")
+      }
+    }
+    for argument in arguments.unknown {
+      warnings.append("unknown module argument '\(argument)' is ignored")
+    }
+
+    let origin = fileText == nil ? "no file \(path), so the module arguments" : path
+    guard settings.connect != nil else {
+      throw ConfigurationError("connect is not set in \(origin): give a connection string or a database file")
+    }
+    guard let passwordTemplate = settings.passwordQuery else {
+      throw ConfigurationError(
+        "password_query is not set in \(origin): give the query that returns the stored hash")
+    }
+    if !isKnownScheme(settings.defaultPassScheme) {
+      throw ConfigurationError(
+        "default_pass_scheme in \(path): '\(settings.defaultPassScheme)' is not a scheme this module verifies")
+    }
+
+    let style = settings.driver.placeholderStyle
+    let passwordQuery: CompiledQuery
+    do {
+      passwordQuery = try QueryTemplate.compile(passwordTemplate, style: style)
+    } catch {
+      throw ConfigurationError("password_query in \(path): \(error.reason)")
+    }
+    var accountQuery: CompiledQuery? = nil
+    if let accountTemplate = settings.accountQuery {
+      do {
+        accountQuery = try QueryTemplate.compile(accountTemplate, style: style)
+      } catch {
+        throw ConfigurationError("account_query in \(path): \(error.reason)")
+      }
+    }
+    return Configuration(
+      settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, warnings: warnings)
+  }
+}

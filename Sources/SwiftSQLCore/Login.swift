@@ -1,0 +1,102 @@
+// A mail login as the module uses it: the whole `user@domain`, split at its
+// last `@` (as libsasl2 splits it), with the domain lower-cased, checked
+// before any query is made. A bare name gets `@default_domain` when one is
+// configured (saslauthd without `-r` passes only the part before the `@`,
+// DESIGN.md §2); without one it is refused with a reason that says what to do.
+
+/// A validated login. `full` is what `%u` binds, `localPart` is `%n`,
+/// `domain` is `%d`.
+public struct Login: Equatable, Sendable {
+  public let localPart: String
+  public let domain: String
+  public var full: String { localPart + "@" + domain }
+
+  /// The limits of RFC 5321 §4.5.3.1 that mail servers enforce.
+  public static let maximumBytes = 320
+  public static let maximumLocalPartBytes = 64
+  public static let maximumDomainBytes = 255
+
+  init(localPart: String, domain: String) {
+    self.localPart = localPart
+    self.domain = domain
+  }
+
+  /// Parses the login PAM handed over.
+  ///
+  /// - Parameters:
+  ///   - raw: the bytes of `PAM_USER`, without a terminating NUL.
+  ///   - defaultDomain: the `default_domain` setting, already validated.
+  public static func parse(_ raw: [UInt8], defaultDomain: String?) throws(LoginRejection) -> Login {
+    if raw.isEmpty { throw .empty }
+    if raw.count > maximumBytes { throw .tooLong(bytes: raw.count) }
+    guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
+    for scalar in text.unicodeScalars where isControl(scalar) { throw .controlCharacter }
+
+    let local: Substring
+    let domain: Substring
+    if let at = text.lastIndex(of: "@") {
+      local = text[..<at]
+      domain = text[text.index(after: at)...]
+      if domain.isEmpty { throw .emptyDomain }
+    } else {
+      guard let defaultDomain else { throw .bareWithoutDefaultDomain }
+      local = text[...]
+      domain = defaultDomain[...]
+    }
+    if local.isEmpty { throw .emptyLocalPart }
+    if local.utf8.count > maximumLocalPartBytes { throw .localPartTooLong(bytes: local.utf8.count) }
+    if domain.utf8.count > maximumDomainBytes { throw .domainTooLong(bytes: domain.utf8.count) }
+    let login = Login(localPart: String(local), domain: String(domain).lowercased())
+    // A default domain can push a bare name over the total limit.
+    if login.full.utf8.count > maximumBytes { throw .tooLong(bytes: login.full.utf8.count) }
+    return login
+  }
+
+  /// Checks a `default_domain` value: a domain as it would appear after `@`.
+  public static func validateDomain(_ value: String) -> String? {
+    if value.isEmpty { return "it is empty" }
+    if value.utf8.count > maximumDomainBytes { return "it is longer than \(maximumDomainBytes) bytes" }
+    if value.contains("@") { return "it contains '@'; give only the domain, e.g. example.org" }
+    for scalar in value.unicodeScalars where isControl(scalar) || scalar == " " {
+      return "it contains a space or a control character"
+    }
+    return nil
+  }
+
+  /// C0 controls, DEL and the C1 controls (U+0080–U+009F).
+  static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F)
+  }
+}
+
+/// Why a login was refused before any query was made.
+public enum LoginRejection: Error, Equatable, Sendable {
+  case empty
+  case tooLong(bytes: Int)
+  case invalidUTF8
+  case controlCharacter
+  case emptyLocalPart
+  case emptyDomain
+  case localPartTooLong(bytes: Int)
+  case domainTooLong(bytes: Int)
+  case bareWithoutDefaultDomain
+
+  /// One sentence for the log: what is wrong, and for a bare name what to do.
+  public var reason: String {
+    switch self {
+    case .empty: "the login is empty"
+    case .tooLong(let bytes): "the login is \(bytes) bytes long; at most \(Login.maximumBytes) are allowed"
+    case .invalidUTF8: "the login is not valid UTF-8"
+    case .controlCharacter: "the login contains a control character"
+    case .emptyLocalPart: "the login has nothing before its '@'"
+    case .emptyDomain: "the login has nothing after its '@'"
+    case .localPartTooLong(let bytes):
+      "the part before '@' is \(bytes) bytes long; at most \(Login.maximumLocalPartBytes) are allowed"
+    case .domainTooLong(let bytes):
+      "the domain is \(bytes) bytes long; at most \(Login.maximumDomainBytes) are allowed"
+    case .bareWithoutDefaultDomain:
+      "the login has no '@domain': run saslauthd with -r so that the realm is kept, "
+        + "or set default_domain in the configuration"
+    }
+  }
+}
