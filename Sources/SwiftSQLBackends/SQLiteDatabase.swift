@@ -1,0 +1,136 @@
+// The SQLite driver: the database file named by `connect`, opened on first
+// use (never created: a missing file is "unavailable", not an empty
+// database) and kept across PAM transactions with its statements prepared
+// once. A locked database is retried for `query_timeout`; a statement that
+// runs longer is interrupted. If the file is replaced (a new inode, e.g. an
+// administrator's `mv new.db users.db`) it is re-opened, so the module never
+// keeps answering from a deleted file. A connection inherited across fork()
+// is abandoned.
+
+import SwiftSQLCore
+import SwiftSQLSystem
+
+public final class SQLiteDatabase {
+  let path: String
+  let queryTimeout: Int
+
+  private var connection: SQLiteConnection? = nil
+  private var openedFile: System.FileIdentity? = nil
+  private var ownerProcess: Int32 = 0
+  private var statements: [String: SQLiteStatement] = [:]
+  private var availability = Availability()
+
+  public init(path: String, queryTimeout: Int) {
+    self.path = path
+    self.queryTimeout = queryTimeout
+  }
+
+  /// Runs `sql` with `values` bound and returns at most `limit` rows.
+  public func rows(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
+    do {
+      let rows = try attempt(sql: sql, values: values, limit: limit, log: log)
+      availability.answered(log)
+      return rows
+    } catch {
+      if case .unavailable(let reason) = error { availability.failed(reason, log) }
+      throw error
+    }
+  }
+
+  private func attempt(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
+    if let existing = connection, ownerProcess != System.processID() {
+      log.debug("dropping the SQLite connection inherited from process \(ownerProcess)")
+      existing.abandon()
+      close()
+    }
+    let file: System.FileIdentity
+    switch System.identity(of: path) {
+    case .success(let identity): file = identity
+    case .failure(let error):
+      close()
+      throw .unavailable("SQLite database \(error.message)")
+    }
+    if connection != nil, let openedFile, openedFile.device != file.device || openedFile.inode != file.inode {
+      log.info("SQLite database \(path) was replaced; re-opening it")
+      close()
+    }
+    let current: SQLiteConnection
+    if let connection {
+      current = connection
+    } else {
+      current = try open(file, log: log)
+    }
+
+    let statement: SQLiteStatement
+    if let existing = statements[sql] {
+      statement = existing
+    } else {
+      switch current.prepare(sql) {
+      case .success(let prepared): statement = prepared
+      case .failure(let error): throw failure(error, preparing: true)
+      }
+      guard statement.parameterCount == values.count else {
+        throw .misconfigured(
+          "the query has \(statement.parameterCount) SQLite parameters but \(values.count) variables; "
+            + "write variables (%u, %n, %d, …), not ?, :name or $name")
+      }
+      statements[sql] = statement
+    }
+
+    current.setDeadline(.after(seconds: queryTimeout))
+    defer {
+      statement.reset()
+      current.setDeadline(nil)
+    }
+    for (offset, value) in values.enumerated() {
+      if case .failure(let error) = statement.bind(value, at: offset + 1) {
+        throw failure(error, preparing: false)
+      }
+    }
+    var rows: [Row] = []
+    while rows.count < limit {
+      switch statement.step() {
+      case .success(.row): rows.append(statement.currentRow())
+      case .success(.done): return rows
+      case .failure(let error): throw failure(error, preparing: false)
+      }
+    }
+    return rows
+  }
+
+  private func open(_ file: System.FileIdentity, log: Log) throws(AuthFailure) -> SQLiteConnection {
+    switch SQLiteConnection.open(path: path) {
+    case .failure(let error):
+      throw .unavailable("cannot open SQLite database \(path): \(error.message)")
+    case .success(let opened):
+      opened.setBusyTimeout(milliseconds: Int32(clamping: queryTimeout * 1000))
+      connection = opened
+      openedFile = file
+      ownerProcess = System.processID()
+      log.debug("opened SQLite database \(path)")
+      return opened
+    }
+  }
+
+  private func close() {
+    statements = [:]
+    connection = nil
+    openedFile = nil
+  }
+
+  /// Sorts an SQLite error into "the query is wrong" and "try later".
+  private func failure(_ error: SQLiteError, preparing: Bool) -> AuthFailure {
+    switch error.primaryCode {
+    case SQLiteCode.busy, SQLiteCode.locked:
+      return .unavailable("the database stayed locked for query_timeout (\(queryTimeout) s)")
+    case SQLiteCode.interrupt:
+      return .unavailable("no answer within query_timeout (\(queryTimeout) s)")
+    case SQLiteCode.error where preparing, SQLiteCode.auth:
+      return .misconfigured("SQLite refused the query: \(error.message)")
+    default:
+      // I/O errors, a corrupt or replaced file: start afresh next time.
+      close()
+      return .unavailable("SQLite: \(error.message) (code \(error.code))")
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// The boundary to libxcrypt: every libcrypt function the project calls is
+// wrapped here, once, and its failure is read here (a NULL return, or an
+// output starting with '*', libxcrypt's "*0"/"*1" failure tokens).
+
+import CLibCrypt
+import Glibc
+import SwiftSQLCore
+import SwiftSQLSystem
+
+enum LibCryptError: Error, Equatable {
+  /// libxcrypt refused the setting (the stored string) or the phrase.
+  case rejected(errno: Int32)
+}
+
+enum LibCrypt {
+  /// `crypt_rn(3)`: hashes `phrase` with the method, cost and salt that
+  /// `setting` names (a complete stored hash is a valid setting). The work
+  /// area holds intermediate values of the password and is wiped before it
+  /// is freed.
+  static func hash(
+    phrase: UnsafePointer<CChar>, setting: UnsafePointer<CChar>
+  ) -> Result<SecretBytes, LibCryptError> {
+    let size = MemoryLayout<crypt_data>.size
+    let data = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: MemoryLayout<crypt_data>.alignment)
+    data.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+    defer {
+      System.wipe(data, count: size)
+      data.deallocate()
+    }
+    errno = 0
+    guard let output = crypt_rn(phrase, setting, data, Int32(size)), output.pointee != CChar(UInt8(ascii: "*"))
+    else {
+      return .failure(.rejected(errno: errno))
+    }
+    let length = strlen(output)
+    return .success(SecretBytes(copying: UnsafeRawBufferPointer(start: output, count: length)))
+  }
+}

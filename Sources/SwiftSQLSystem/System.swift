@@ -1,0 +1,177 @@
+// The boundary to libc for the module's own system calls: a monotonic clock,
+// poll(2) with a deadline, getpid(2), stat(2), reading a whole small file,
+// and explicit_bzero(3). Each call is wrapped once and its errno read at once
+// into `SystemError`. (libpq, sqlite3, libcrypt and libpam have their own
+// boundary files.) Nothing here looks up users or groups: the module must
+// make no NSS calls.
+
+import Glibc
+
+/// A failed system call: the call's name and its errno.
+public struct SystemError: Error, Equatable, Sendable {
+  public let call: String
+  public let errno: Int32
+
+  public var message: String {
+    "\(call): " + String(cString: strerror(errno))
+  }
+
+  /// ENOENT: the file does not exist.
+  public var isMissingFile: Bool { errno == ENOENT }
+}
+
+/// A point in time on the monotonic clock, in nanoseconds.
+public struct Deadline: Sendable, Comparable {
+  public let nanoseconds: UInt64
+
+  public static func now() -> Deadline {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Deadline(nanoseconds: UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec))
+  }
+
+  public static func after(seconds: Int) -> Deadline {
+    Deadline(nanoseconds: now().nanoseconds &+ UInt64(max(seconds, 0)) &* 1_000_000_000)
+  }
+
+  /// Milliseconds left, rounded up, 0 once passed; for poll(2).
+  public var remainingMilliseconds: Int32 {
+    let current = Deadline.now().nanoseconds
+    guard nanoseconds > current else { return 0 }
+    return Int32(clamping: (nanoseconds - current + 999_999) / 1_000_000)
+  }
+
+  public var hasPassed: Bool { Deadline.now().nanoseconds >= nanoseconds }
+
+  public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+  public static func earlier(_ a: Deadline, _ b: Deadline) -> Deadline { a < b ? a : b }
+}
+
+/// What waiting on a descriptor found.
+public enum PollResult: Equatable, Sendable {
+  case ready
+  case timedOut
+  case failed(SystemError)
+}
+
+public enum System {
+  /// `poll(2)` on one descriptor until it is ready for `events` or the
+  /// deadline passes. Retries on EINTR with the time that is left.
+  public static func wait(_ descriptor: Int32, readable: Bool, writable: Bool, until deadline: Deadline) -> PollResult {
+    var events: Int16 = 0
+    if readable { events |= Int16(POLLIN) }
+    if writable { events |= Int16(POLLOUT) }
+    while true {
+      var entry = pollfd(fd: descriptor, events: events, revents: 0)
+      let timeout = deadline.remainingMilliseconds
+      let result = poll(&entry, 1, timeout)
+      if result > 0 { return .ready }
+      if result == 0 {
+        if deadline.hasPassed { return .timedOut }
+        continue
+      }
+      let code = errno
+      if code == EINTR { continue }
+      return .failed(SystemError(call: "poll", errno: code))
+    }
+  }
+
+  /// `getpid(2)`.
+  public static func processID() -> Int32 { getpid() }
+
+  /// `close(2)`, for a descriptor inherited across fork that must not be
+  /// used (closing the child's copy does not affect the parent).
+  public static func closeDescriptor(_ descriptor: Int32) {
+    _ = close(descriptor)
+  }
+
+  /// `explicit_bzero(3)`: overwrites memory with zeros; the compiler may not
+  /// remove it.
+  public static func wipe(_ pointer: UnsafeMutableRawPointer, count: Int) {
+    explicit_bzero(pointer, count)
+  }
+
+  /// The identity of a file at a moment: used to notice that a configuration
+  /// or database file was changed or replaced.
+  public struct FileIdentity: Equatable, Sendable {
+    public let device: UInt64
+    public let inode: UInt64
+    public let size: Int64
+    public let modifiedSeconds: Int64
+    public let modifiedNanoseconds: Int64
+    public let mode: UInt32
+    public let owner: UInt32
+    public let group: UInt32
+  }
+
+  /// `stat(2)`.
+  public static func identity(of path: String) -> Result<FileIdentity, SystemError> {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return .failure(SystemError(call: "stat \(path)", errno: errno)) }
+    return .success(
+      FileIdentity(
+        device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+        modifiedSeconds: Int64(info.st_mtim.tv_sec), modifiedNanoseconds: Int64(info.st_mtim.tv_nsec),
+        mode: UInt32(info.st_mode), owner: UInt32(info.st_uid), group: UInt32(info.st_gid)))
+  }
+
+  /// The largest file `readFile` reads: a configuration file is a few KB.
+  public static let maximumFileBytes = 1 << 20
+
+  /// Reads a whole small file with `open(2)`, `fstat(2)` and `read(2)`.
+  /// Returns its bytes and the identity of what was read.
+  public static func readFile(_ path: String) -> Result<([UInt8], FileIdentity), SystemError> {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+    guard descriptor >= 0 else { return .failure(SystemError(call: "open \(path)", errno: errno)) }
+    defer { _ = close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return .failure(SystemError(call: "fstat \(path)", errno: errno)) }
+    guard Int(info.st_size) <= maximumFileBytes else {
+      return .failure(SystemError(call: "read \(path)", errno: EFBIG))
+    }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count <= maximumFileBytes {
+      let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return .failure(SystemError(call: "read \(path)", errno: errno))
+      }
+      if count == 0 { break }
+      bytes.append(contentsOf: chunk[0..<count])
+    }
+    guard bytes.count <= maximumFileBytes else {
+      return .failure(SystemError(call: "read \(path)", errno: EFBIG))
+    }
+    let identity = FileIdentity(
+      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+      modifiedSeconds: Int64(info.st_mtim.tv_sec), modifiedNanoseconds: Int64(info.st_mtim.tv_nsec),
+      mode: UInt32(info.st_mode), owner: UInt32(info.st_uid), group: UInt32(info.st_gid))
+    return .success((bytes, identity))
+  }
+}
+
+/// A pthread mutex. The module's per-process state is shared by every
+/// thread of a host that calls PAM from several threads.
+public final class Lock: @unchecked Sendable {
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+  public init() {
+    mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    mutex.initialize(to: pthread_mutex_t())
+    pthread_mutex_init(mutex, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  /// Runs `body` holding the mutex.
+  public func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body()
+  }
+}
