@@ -1,0 +1,93 @@
+// What the module keeps for the life of the process that loaded it (it is
+// linked -z nodelete, so it stays loaded from one PAM transaction to the
+// next): the parsed configuration, re-read only when the file or the module
+// arguments change, and the one database connection. Both are guarded by a
+// lock, held only while the configuration is looked up and while a query
+// runs, never while a hash is computed.
+
+import SwiftSQLBackends
+import SwiftSQLCore
+import SwiftSQLSchemes
+import SwiftSQLSystem
+
+final class ModuleRuntime: @unchecked Sendable {
+  static let shared = ModuleRuntime()
+
+  private let lock = Lock()
+
+  private struct CachedConfiguration {
+    let arguments: [String]
+    let file: System.FileIdentity?
+    let configuration: Configuration
+  }
+
+  private var cached: CachedConfiguration? = nil
+  private var database: (key: Database.Key, database: Database)? = nil
+
+  /// The configuration for these module arguments. Warnings (unknown keys)
+  /// are logged when the file is (re-)read, not on every login.
+  func configuration(arguments: [String], log: Log) throws(AuthFailure) -> Configuration {
+    try lock.withLock { () throws(AuthFailure) -> Configuration in
+      let parsed = ModuleArguments(arguments)
+      let path = parsed.configPath
+      var current: System.FileIdentity? = nil
+      if case .success(let identity) = System.identity(of: path) { current = identity }
+      if let cached, cached.arguments == arguments, cached.file == current {
+        return cached.configuration
+      }
+
+      var text: String? = nil
+      var file: System.FileIdentity? = nil
+      switch System.readFile(path) {
+      case .success(let (bytes, identity)):
+        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+          throw .misconfigured("\(path) is not valid UTF-8")
+        }
+        text = decoded
+        file = identity
+      case .failure(let error) where error.isMissingFile:
+        text = nil
+      case .failure(let error):
+        throw .misconfigured("cannot read \(error.message)")
+      }
+
+      let configuration: Configuration
+      do throws(ConfigurationError) {
+        configuration = try Configuration.resolve(
+          fileText: text, arguments: parsed, isKnownScheme: SchemeRegistry.knows)
+      } catch {
+        throw .misconfigured(error.message)
+      }
+      for warning in configuration.warnings { log.warning(warning) }
+      cached = CachedConfiguration(arguments: arguments, file: file, configuration: configuration)
+      return configuration
+    }
+  }
+
+  /// Runs `sql` on the database `settings` name, opening or re-opening the
+  /// connection when the connection settings changed.
+  func rows(settings: Settings, sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
+    try lock.withLock { () throws(AuthFailure) -> [Row] in
+      let key = Database.Key(settings)
+      let current: Database
+      if let database, database.key == key {
+        current = database.database
+      } else {
+        current = Database(key)
+        database = (key, current)
+      }
+      return try current.rows(sql: sql, values: values, limit: limit, log: log)
+    }
+  }
+}
+
+/// The core's view of the module's database.
+struct RuntimeDirectory: UserDirectory {
+  let runtime: ModuleRuntime
+  let settings: Settings
+  let log: Log
+
+  func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
+    try runtime.rows(settings: settings, sql: query.sql, values: query.values(for: context), limit: limit, log: log)
+  }
+}

@@ -1,0 +1,135 @@
+// The two PAM flows the entry points call: authentication and account
+// management. Each reads the module arguments and the configuration, builds
+// the core's Authenticator over the process's database and the scheme
+// registry, and turns its answer into a PAM code through PAMResult, writing
+// one log line per failure: login, service, remote host, reason. Nothing
+// here can trap: every failure is a value.
+
+import CPAM
+import SwiftSQLCore
+import SwiftSQLSchemes
+
+public enum PAMModule {
+  /// pam_sm_authenticate.
+  public static func authenticate(
+    _ pamh: OpaquePointer?, flags: Int32, argc: Int32, argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+  ) -> PAMCode {
+    guard let pamh else { return PAM_SERVICE_ERR }
+    let handle = PAMHandle(raw: pamh)
+    return run(handle, step: "authentication", arguments: arguments(argc, argv)) { request throws(StepError) in
+      let password: Password
+      switch handle.password() {
+      case .success(let token): password = token
+      case .failure(let error): throw .pam(error)
+      }
+      let emptyAllowed = request.settings.nullok && (flags & Int32(PAM_DISALLOW_NULL_AUTHTOK)) == 0
+      do throws(AuthFailure) {
+        let login = try request.authenticator.authenticate(
+          login: request.user, password: password, service: request.service, remoteHost: request.remoteHost,
+          emptyPasswordAllowed: emptyAllowed)
+        handle.rememberVerifiedLogin(login.full)
+        return login
+      } catch {
+        throw .failure(error)
+      }
+    }
+  }
+
+  /// pam_sm_acct_mgmt.
+  public static func accountManagement(
+    _ pamh: OpaquePointer?, flags: Int32, argc: Int32, argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+  ) -> PAMCode {
+    guard let pamh else { return PAM_SERVICE_ERR }
+    let handle = PAMHandle(raw: pamh)
+    return run(handle, step: "account", arguments: arguments(argc, argv)) { request throws(StepError) in
+      do throws(AuthFailure) {
+        return try request.authenticator.authorize(
+          login: request.user, service: request.service, remoteHost: request.remoteHost,
+          verifiedLogin: handle.verifiedLogin())
+      } catch {
+        throw .failure(error)
+      }
+    }
+  }
+
+  /// pam_sm_setcred: there are no credentials to set.
+  public static func setCredentials() -> PAMCode { PAM_SUCCESS }
+
+  /// What one step needs, prepared by `run`.
+  struct Request {
+    let user: [UInt8]
+    let service: String
+    let remoteHost: String
+    let settings: Settings
+    let authenticator: Authenticator<RuntimeDirectory, SchemeRegistry>
+  }
+
+  /// How a step failed: a decision of the core, or a PAM call that did not
+  /// succeed (its own code is returned as it is, e.g. PAM_CONV_ERR).
+  enum StepError: Error {
+    case failure(AuthFailure)
+    case pam(PAMCodeError)
+
+    var result: (code: PAMCode, level: LogLevel, reason: String) {
+      switch self {
+      case .failure(let failure):
+        let (code, level) = PAMResult.of(failure)
+        return (code, level, failure.reason)
+      case .pam(let error):
+        return (error.code, .error, "\(error.call) failed: " + PAMHandle.describe(error.code))
+      }
+    }
+  }
+
+  /// Loads the configuration, reads the login, runs `body`, maps and logs
+  /// the outcome.
+  static func run(
+    _ handle: PAMHandle, step: String, arguments: [String], _ body: (Request) throws(StepError) -> Login
+  ) -> PAMCode {
+    let service = handle.service
+    let remoteHost = handle.remoteHost
+    var shownUser = "?"
+    // Until the configuration is read, log as if debug were off.
+    var log = Log(debugEnabled: false, write: handle.syslog)
+    do throws(StepError) {
+      let configuration: Configuration
+      do throws(AuthFailure) {
+        configuration = try ModuleRuntime.shared.configuration(arguments: arguments, log: log)
+      } catch {
+        throw .failure(error)
+      }
+      log = Log(debugEnabled: configuration.settings.debug, write: handle.syslog)
+      let user: [UInt8]
+      switch handle.user() {
+      case .success(let bytes): user = bytes
+      case .failure(let error): throw .pam(error)
+      }
+      shownUser = LogText.printable(user)
+      let directory = RuntimeDirectory(runtime: .shared, settings: configuration.settings, log: log)
+      let tracer = log
+      let request = Request(
+        user: user, service: service, remoteHost: remoteHost, settings: configuration.settings,
+        authenticator: Authenticator(
+          configuration: configuration, directory: directory, checker: SchemeRegistry(),
+          trace: { tracer.debug($0) }))
+      let login = try body(request)
+      log.debug("\(step) succeeded; user=\(login.full) service=\(service) rhost=\(LogText.printable(remoteHost))")
+      return PAM_SUCCESS
+    } catch {
+      let (code, level, reason) = error.result
+      let line = "\(step) failure; user=\(shownUser) service=\(LogText.printable(service)) "
+        + "rhost=\(LogText.printable(remoteHost)) reason=\(reason)"
+      handle.syslog(level, line)
+      return code
+    }
+  }
+
+  static func arguments(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> [String] {
+    guard let argv, argc > 0 else { return [] }
+    var result: [String] = []
+    for index in 0..<Int(argc) {
+      if let argument = argv[index] { result.append(String(cString: argument)) }
+    }
+    return result
+  }
+}
