@@ -1,0 +1,85 @@
+// `pam-swiftsql test`: a testsaslauthd-compatible client of the saslauthd
+// socket. Same flags (-u -p -r -s -f -R) and output ("0: OK \"Success.\""),
+// but it prints saslauthd's real reply ("0: NO \"PAM acct error\"") where
+// testsaslauthd hides it, says clearly when the socket is missing, refuses
+// the connection or is dropped, and defaults to the service "smtp" (what
+// Postfix uses), not "imap".
+
+import ArgumentParser
+import SaslauthdClient
+import SwiftSQLCore
+
+struct TestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "test",
+    abstract: "Send one login to saslauthd's socket and print its answer, like testsaslauthd.",
+    discussion: """
+      Prints one line per request: "N: OK \\"Success.\\"" or "N: NO \\"<saslauthd's reason>\\"",
+      or "N: ERROR \\"<what is wrong with the socket>\\"". Without -p the password is read
+      from standard input, or asked for on the terminal.
+      """)
+
+  @Option(name: [.customShort("u"), .customLong("user")], help: "The login, e.g. alice@example.org.")
+  var user: String
+
+  @Option(name: [.customShort("p"), .customLong("password")], help: "The password (else stdin or a prompt).")
+  var password: String?
+
+  @Option(name: [.customShort("r"), .customLong("realm")], help: "The realm (libsasl2 sends the part after the last @).")
+  var realm: String = ""
+
+  @Option(name: [.customShort("s"), .customLong("service")], help: "The service name saslauthd passes to PAM.")
+  var service: String = "smtp"
+
+  @Option(name: [.customShort("f"), .customLong("socket")], help: "The saslauthd socket.")
+  var socket: String = SaslauthdSocket.defaultPath
+
+  @Option(name: [.customShort("R"), .customLong("repeat")], help: "Send the request this many times.")
+  var repeatCount: Int = 1
+
+  @Option(name: .customLong("client-address"), help: "Send the fifth field of saslauthd after 2.1.28.")
+  var clientAddress: String?
+
+  @Option(name: .customLong("timeout"), help: "Seconds to wait for saslauthd's answer.")
+  var timeout: Int = 10
+
+  func validate() throws {
+    guard repeatCount >= 1 else { throw ValidationError("-R must be at least 1") }
+    guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+  }
+
+  func run() throws {
+    guard let secret = PasswordInput.read(option: password) else {
+      printToStandardError("pam-swiftsql test: no password given (use -p, standard input or the prompt)")
+      throw ExitStatus.usage.code
+    }
+    let request = secret.withBytes { passwordBytes in
+      SaslauthdRequest(
+        login: Array(user.utf8), password: Array(passwordBytes), service: Array(service.utf8),
+        realm: Array(realm.utf8), clientAddress: clientAddress.map { Array($0.utf8) })
+    }
+    var worst = ExitStatus.success
+    for index in 0..<repeatCount {
+      let status: ExitStatus
+      switch SaslauthdSocket.exchange(request, path: socket, timeoutSeconds: timeout) {
+      case .success(let reply) where reply.isOK:
+        print("\(index): OK \"Success.\"")
+        status = .success
+      case .success(let reply):
+        let reason = reply.reason.isEmpty ? "authentication failed" : reply.reason
+        print("\(index): NO \"\(reason)\"")
+        if reply.reason.isEmpty, !request.fieldsOverSaslauthdLimit.isEmpty {
+          printToStandardError(
+            "note: saslauthd 2.1.28 refuses fields over \(SaslauthdRequest.saslauthdFieldLimit) bytes; too long: "
+              + request.fieldsOverSaslauthdLimit.joined(separator: ", "))
+        }
+        status = .refused
+      case .failure(let error):
+        print("\(index): ERROR \"\(error.message)\"")
+        status = .unavailable
+      }
+      worst = max(worst, status)
+    }
+    if worst != .success { throw worst.code }
+  }
+}
