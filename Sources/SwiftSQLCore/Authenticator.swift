@@ -118,9 +118,13 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
 
     guard let accountQuery = configuration.accountQuery else {
       if verifiedLogin == login.full { return login }
-      // Not verified by us in this transaction: the login must at least exist.
-      let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 1)
+      // Not verified by us in this transaction: the login must at least exist,
+      // under the same rule as authentication (one row).
+      let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
       if rows.isEmpty { throw .unknownUser }
+      if rows.count > 1 {
+        throw .misconfigured("password_query returned more than one row for \(login.full); it must return at most one")
+      }
       return login
     }
 

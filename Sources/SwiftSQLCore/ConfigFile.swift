@@ -7,8 +7,9 @@
 //                      WHERE username = '%n' AND domain = '%d'
 //
 // One `key = value` per line, `#` starts a comment line, a trailing `\`
-// continues the value on the next line, and a value wholly inside double
-// quotes has them removed. This file knows only the syntax; what the keys
+// continues the value on the next line (the lines stay separate lines of the
+// value, so an SQL `--` comment ends where it appears to), and a value wholly
+// inside double quotes has them removed. This file knows only the syntax; what the keys
 // mean is `Settings`.
 
 /// One `key = value` line, with the number of the line it started on.
@@ -36,7 +37,7 @@ public enum ConfigFile {
       let continues = line.hasSuffix("\\")
       if continues { line = trimmed(line.dropLast()) }
       if let started = pending {
-        pending = (started.text + (line.isEmpty ? "" : " " + line), started.line)
+        pending = (started.text + (line.isEmpty ? "" : "\n" + line), started.line)
       } else {
         pending = (line, number)
       }

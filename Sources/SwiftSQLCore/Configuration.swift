@@ -84,6 +84,9 @@ extension Configuration {
     let path = arguments.configPath
     var settings = Settings()
     var warnings: [String] = []
+    /// Where each key was last set, for errors found after merging.
+    var places: [String: String] = [:]
+    func place(of key: String) -> String { places[key] ?? "the defaults" }
 
     if let fileText {
       let entries: [ConfigEntry]
@@ -99,7 +102,9 @@ extension Configuration {
           warnings.append("\(entry.key) is set more than once in \(path); line \(entry.line) wins")
         }
         do {
-          if try !settings.set(entry.key, to: entry.value) {
+          if try settings.set(entry.key, to: entry.value) {
+            places[entry.key] = place
+          } else {
             warnings.append("unknown key '\(entry.key)' in \(place) is ignored")
           }
         } catch {
@@ -109,7 +114,9 @@ extension Configuration {
     }
     for (key, value) in arguments.settings {
       do {
-        if try !settings.set(key, to: value) {
+        if try settings.set(key, to: value) {
+          places[key] = "the module arguments"
+        } else {
           warnings.append("unknown module argument '\(key)=…' is ignored")
         }
       } catch {
@@ -120,7 +127,7 @@ extension Configuration {
       warnings.append("unknown module argument '\(argument)' is ignored")
     }
 
-    let origin = fileText == nil ? "no file \(path), so the module arguments" : path
+    let origin = fileText == nil ? "the module arguments (there is no \(path))" : path
     guard settings.connect != nil else {
       throw ConfigurationError("connect is not set in \(origin): give a connection string or a database file")
     }
@@ -130,25 +137,40 @@ extension Configuration {
     }
     if !isKnownScheme(settings.defaultPassScheme) {
       throw ConfigurationError(
-        "default_pass_scheme in \(path): '\(settings.defaultPassScheme)' is not a scheme this module verifies")
+        "default_pass_scheme in \(place(of: "default_pass_scheme")): '\(settings.defaultPassScheme)' "
+          + "is not a scheme this module verifies")
     }
 
     let style = settings.driver.placeholderStyle
-    let passwordQuery: CompiledQuery
-    do {
-      passwordQuery = try QueryTemplate.compile(passwordTemplate, style: style)
-    } catch {
-      throw ConfigurationError("password_query in \(path): \(error.reason)")
-    }
+    let passwordQuery = try compileLoginQuery(
+      "password_query", passwordTemplate, style: style, place: place(of: "password_query"))
     var accountQuery: CompiledQuery? = nil
     if let accountTemplate = settings.accountQuery {
-      do {
-        accountQuery = try QueryTemplate.compile(accountTemplate, style: style)
-      } catch {
-        throw ConfigurationError("account_query in \(path): \(error.reason)")
-      }
+      accountQuery = try compileLoginQuery(
+        "account_query", accountTemplate, style: style, place: place(of: "account_query"))
     }
     return Configuration(
       settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, warnings: warnings)
+  }
+
+  /// Compiles a query that looks up one login. It must bind the login
+  /// (%u, or %n): a query without it would return the same row for every
+  /// login, and with a one-row table every login would share one password.
+  static func compileLoginQuery(
+    _ key: String, _ template: String, style: PlaceholderStyle, place: String
+  ) throws(ConfigurationError) -> CompiledQuery {
+    let query: CompiledQuery
+    do {
+      query = try QueryTemplate.compile(template, style: style)
+    } catch {
+      throw ConfigurationError("\(key) in \(place): \(error.reason)")
+    }
+    let variables = query.parameters.map { $0.variable }
+    guard variables.contains(.user) || variables.contains(.username) else {
+      throw ConfigurationError(
+        "\(key) in \(place) does not use the login (%u, or %n with %d), so it would return the same row "
+          + "for every login; is part of it commented out?")
+    }
+    return query
   }
 }

@@ -44,11 +44,15 @@ public struct Login: Equatable, Sendable {
       domain = defaultDomain[...]
     }
     if local.isEmpty { throw .emptyLocalPart }
-    if local.utf8.count > maximumLocalPartBytes { throw .localPartTooLong(bytes: local.utf8.count) }
-    if domain.utf8.count > maximumDomainBytes { throw .domainTooLong(bytes: domain.utf8.count) }
+    // The limits apply to what is bound: after a default domain is added and
+    // the domain lower-cased (which can make some characters longer).
     let login = Login(localPart: String(local), domain: String(domain).lowercased())
-    // A default domain can push a bare name over the total limit.
-    if login.full.utf8.count > maximumBytes { throw .tooLong(bytes: login.full.utf8.count) }
+    let total = login.localPart.utf8.count + 1 + login.domain.utf8.count
+    if total > maximumBytes { throw .tooLong(bytes: total) }
+    if login.localPart.utf8.count > maximumLocalPartBytes {
+      throw .localPartTooLong(bytes: login.localPart.utf8.count)
+    }
+    if login.domain.utf8.count > maximumDomainBytes { throw .domainTooLong(bytes: login.domain.utf8.count) }
     return login
   }
 

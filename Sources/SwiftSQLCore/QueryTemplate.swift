@@ -165,7 +165,7 @@ struct TemplateScanner {
       case ascii("/") where peek(1) == ascii("*"):
         try blockComment()
       case ascii("%"):
-        if let parameter = try variable() {
+        if let parameter = try variable(end: bytes.count) {
           emitPlaceholder(for: parameter)
         } else {
           output.append(ascii("%"))
@@ -182,11 +182,12 @@ struct TemplateScanner {
     return CompiledQuery(sql: String(decoding: output, as: UTF8.self), parameters: parameters)
   }
 
-  /// Reads a variable at `position` (which holds `%`). Returns nil for `%%`.
-  mutating func variable() throws(TemplateError) -> QueryParameter? {
+  /// Reads a variable at `position` (which holds `%`), looking no further
+  /// than `end`. Returns nil for `%%`.
+  mutating func variable(end: Int) throws(TemplateError) -> QueryParameter? {
     let start = position
     position += 1
-    guard position < bytes.count else { throw .unknownVariable("%", offset: start) }
+    guard position < end else { throw .unknownVariable("%", offset: start) }
     if bytes[position] == ascii("%") {
       position += 1
       return nil
@@ -195,10 +196,10 @@ struct TemplateScanner {
     if bytes[position] == ascii("L") {
       lowercased = true
       position += 1
-      guard position < bytes.count else { throw .unknownVariable("%L", offset: start) }
+      guard position < end else { throw .unknownVariable("%L", offset: start) }
     }
     if bytes[position] == ascii("{") {
-      guard let close = bytes[position...].firstIndex(of: ascii("}")) else {
+      guard let close = bytes[position..<end].firstIndex(of: ascii("}")) else {
         throw .unterminatedVariable(offset: start)
       }
       let name = String(decoding: bytes[(position + 1)..<close], as: UTF8.self)
@@ -211,7 +212,7 @@ struct TemplateScanner {
     let letter = Character(Unicode.Scalar(bytes[position]))
     position += 1
     guard let entry = QueryVariable.names.first(where: { $0.short == letter }) else {
-      let shown = String(decoding: bytes[start..<min(position, bytes.count)], as: UTF8.self)
+      let shown = String(decoding: bytes[start..<min(position, end)], as: UTF8.self)
       throw .unknownVariable(shown, offset: start)
     }
     return QueryParameter(entry.variable, lowercased: lowercased)
@@ -260,15 +261,17 @@ struct TemplateScanner {
     }
     guard closed else { throw .unterminatedQuote(offset: open) }
 
-    // A lone variable: '%u', '%Lu', '%{user}'.
+    // A lone variable: '%u', '%Lu', '%{user}' (and E'%u').
     position = open + 1
-    if position < end && bytes[position] == ascii("%") {
+    if position + 1 < end && bytes[position] == ascii("%") && bytes[position + 1] != ascii("%") {
       var probe = self
-      if let parameter = try? probe.variable(), probe.position == end {
+      if let parameter = try probe.variable(end: end), probe.position == end {
+        if isEscapeStringPrefix(before: open) { output.removeLast() }
         emitPlaceholder(for: parameter)
         position = end + 1
         return
       }
+      throw .variableInsideText(offset: position)
     }
     // Ordinary text: copy, resolving %% and refusing variables.
     output.append(ascii("'"))
@@ -279,6 +282,10 @@ struct TemplateScanner {
           position += 2
           continue
         }
+        // An unknown variable is reported as such; a known one cannot be
+        // bound in the middle of a string.
+        var probe = self
+        _ = try probe.variable(end: end)
         throw .variableInsideText(offset: position)
       }
       output.append(bytes[position])
