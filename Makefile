@@ -1,0 +1,50 @@
+# pam_swiftsql — the two commands of the README, and the pieces they use.
+#
+#   make          build build/pam_swiftsql.so and build/pam-swiftsql
+#   make demo     build, then authenticate a demo user through PAM and saslauthd
+#   make check    every test (CI runs exactly this, see .ci/run)
+#
+# Every target installs the Debian packages it needs when they are missing.
+
+SWIFT ?= swift
+BUILD := build
+# The module and the tool embed the Swift runtime (DESIGN.md §2): they need
+# nothing from the Swift toolchain on the machine they run on.
+RELEASE := -c release -Xswiftc -static-stdlib
+
+BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev
+DEMO_DEPS := sasl2-bin sqlite3
+TEST_DEPS := postgresql sasl2-bin sqlite3 strace binutils gcc libc6-dev
+
+.PHONY: all build deps-build deps-demo deps-test demo check unit-test clean
+
+all: build
+
+deps-build:
+	@scripts/install-deps.sh $(BUILD_DEPS)
+
+deps-demo:
+	@scripts/install-deps.sh $(BUILD_DEPS) $(DEMO_DEPS)
+
+deps-test:
+	@scripts/install-deps.sh $(BUILD_DEPS) $(TEST_DEPS)
+
+build: deps-build
+	$(SWIFT) build $(RELEASE)
+	mkdir -p $(BUILD)
+	install -m 0644 .build/release/libpam_swiftsql.so $(BUILD)/pam_swiftsql.so
+	install -m 0755 .build/release/pam-swiftsql $(BUILD)/pam-swiftsql
+
+demo: deps-demo build
+	scripts/demo.sh
+
+# The unit tests need no root and no servers; the integration tests start
+# PostgreSQL, saslauthd and the rest themselves and use build/.
+check: deps-test build
+	$(SWIFT) test
+
+unit-test:
+	$(SWIFT) test --filter 'SwiftSQLCoreTests|SaslauthdClientTests'
+
+clean:
+	rm -rf $(BUILD) .build

@@ -1,0 +1,127 @@
+/* Test fixture: drives real libpam the way saslauthd does (pam_start,
+ * pam_authenticate, pam_acct_mgmt, pam_end), COUNT times in one process, and
+ * prints one line per transaction: "auth=PAM_X acct=PAM_Y".
+ *
+ * usage: pam_driver [-c CONFDIR] [-n COUNT] [-r RHOST] [-f] SERVICE LOGIN PASSWORD
+ *        pam_driver [-c CONFDIR] [-r RHOST] -i SERVICE
+ *   -c  use pam_start_confdir with CONFDIR instead of /etc/pam.d
+ *   -f  after the first transaction, fork; parent and child each run the rest
+ *       (lines are prefixed "parent " / "child ")
+ *   -i  interactive: read "LOGIN<TAB>PASSWORD" lines from standard input and
+ *       answer each with a result line followed by " ms=<milliseconds>", all
+ *       in this one process (so the module's connection is kept between them)
+ * It is kept in C and minimal so that a trace of it (strace) shows only what
+ * libpam and the module do. */
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *password;
+
+static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
+  (void)data;
+  struct pam_response *r = calloc((size_t)n, sizeof *r);
+  if (!r) return PAM_BUF_ERR;
+  for (int i = 0; i < n; i++) {
+    if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+      r[i].resp = strdup(password);
+  }
+  *resp = r;
+  return PAM_SUCCESS;
+}
+
+static const char *name(int code) {
+  switch (code) {
+  case PAM_SUCCESS: return "PAM_SUCCESS";
+  case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
+  case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
+  case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
+  case PAM_ACCT_EXPIRED: return "PAM_ACCT_EXPIRED";
+  case PAM_NEW_AUTHTOK_REQD: return "PAM_NEW_AUTHTOK_REQD";
+  case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
+  case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
+  case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
+  case PAM_CONV_ERR: return "PAM_CONV_ERR";
+  case PAM_ABORT: return "PAM_ABORT";
+  case PAM_MODULE_UNKNOWN: return "PAM_MODULE_UNKNOWN";
+  case PAM_IGNORE: return "PAM_IGNORE";
+  default: return "PAM_OTHER";
+  }
+}
+
+static int transaction(const char *confdir, const char *service, const char *login, const char *rhost,
+                       const char *prefix, const char *suffix) {
+  struct pam_conv conv = {conversation, NULL};
+  pam_handle_t *pamh = NULL;
+  int rc = confdir ? pam_start_confdir(service, login, &conv, confdir, &pamh)
+                   : pam_start(service, login, &conv, &pamh);
+  if (rc != PAM_SUCCESS) {
+    printf("%sstart=%s%s", prefix, name(rc), suffix);
+    return 1;
+  }
+  if (rhost) pam_set_item(pamh, PAM_RHOST, rhost);
+  int auth = pam_authenticate(pamh, PAM_SILENT);
+  int acct = auth == PAM_SUCCESS ? pam_acct_mgmt(pamh, PAM_SILENT) : -1;
+  printf("%sauth=%s acct=%s%s", prefix, name(auth), acct == -1 ? "-" : name(acct), suffix);
+  fflush(stdout);
+  pam_end(pamh, auth == PAM_SUCCESS ? acct : auth);
+  return auth == PAM_SUCCESS && acct == PAM_SUCCESS ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  const char *confdir = NULL, *rhost = NULL;
+  long count = 1;
+  int forking = 0, interactive = 0, c;
+  while ((c = getopt(argc, argv, "c:n:r:fi")) != -1) {
+    switch (c) {
+    case 'c': confdir = optarg; break;
+    case 'n': count = strtol(optarg, NULL, 10); break;
+    case 'r': rhost = optarg; break;
+    case 'f': forking = 1; break;
+    case 'i': interactive = 1; break;
+    default: return 2;
+    }
+  }
+  if (interactive && argc - optind == 1) {
+    char line[4096];
+    while (fgets(line, sizeof line, stdin)) {
+      line[strcspn(line, "\n")] = 0;
+      char *tab = strchr(line, '\t');
+      if (!tab) continue;
+      *tab = 0;
+      password = tab + 1;
+      struct timespec start, end;
+      clock_gettime(CLOCK_MONOTONIC, &start);
+      transaction(confdir, argv[optind], line, rhost, "", "");
+      clock_gettime(CLOCK_MONOTONIC, &end);
+      long ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+      printf(" ms=%ld\n", ms);
+      fflush(stdout);
+    }
+    return 0;
+  }
+  if (argc - optind != 3) {
+    fprintf(stderr, "usage: pam_driver [-c CONFDIR] [-n COUNT] [-r RHOST] [-f] SERVICE LOGIN PASSWORD\n"
+                    "       pam_driver [-c CONFDIR] [-r RHOST] -i SERVICE\n");
+    return 2;
+  }
+  const char *service = argv[optind], *login = argv[optind + 1];
+  password = argv[optind + 2];
+  int failed = 0;
+  if (forking) {
+    failed |= transaction(confdir, service, login, rhost, "first ", "\n");
+    pid_t child = fork();
+    const char *prefix = child == 0 ? "child " : "parent ";
+    for (long i = 1; i < count; i++) failed |= transaction(confdir, service, login, rhost, prefix, "\n");
+    if (child == 0) _exit(failed);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+  }
+  for (long i = 0; i < count; i++) failed |= transaction(confdir, service, login, rhost, "", "\n");
+  return failed;
+}

@@ -1,0 +1,71 @@
+// What DESIGN.md §2 demands of the built file build/pam_swiftsql.so: no
+// Swift runtime, Foundation or Dispatch library among its dependencies,
+// linked -z nodelete, exporting exactly the three pam_sm_* functions, no
+// Foundation inside, and loadable with dlopen(RTLD_NOW) by a process with an
+// empty environment.
+
+import Foundation
+import Testing
+
+@Suite("The built module")
+struct ModuleArtifactTests {
+  @Test("needs no Swift runtime, Foundation or Dispatch library")
+  func dependencies() throws {
+    try Project.requireBuild()
+    let dynamic = try run(["readelf", "-d", Project.module], check: true).stdout
+    let needed = dynamic.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+    #expect(!needed.isEmpty)
+    for line in needed {
+      #expect(!line.contains("libswift"), "\(line)")
+      #expect(!line.contains("libFoundation"), "\(line)")
+      #expect(!line.contains("libdispatch"), "\(line)")
+      #expect(!line.contains("libBlocksRuntime"), "\(line)")
+    }
+    #expect(needed.contains { $0.contains("[libpam.so.0]") })
+  }
+
+  @Test("is linked -z nodelete, so it stays loaded between PAM transactions")
+  func nodelete() throws {
+    try Project.requireBuild()
+    let dynamic = try run(["readelf", "-d", Project.module], check: true).stdout
+    let flags = dynamic.split(separator: "\n").first { $0.contains("(FLAGS_1)") }
+    #expect(flags?.contains("NODELETE") == true, "FLAGS_1: \(flags ?? "missing")")
+  }
+
+  @Test("exports exactly pam_sm_authenticate, pam_sm_acct_mgmt and pam_sm_setcred")
+  func exports() throws {
+    try Project.requireBuild()
+    let symbols = try run(["nm", "-D", "--defined-only", Project.module], check: true).stdout
+    let names = symbols.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+    #expect(names.sorted() == ["pam_sm_acct_mgmt", "pam_sm_authenticate", "pam_sm_setcred"])
+  }
+
+  @Test("contains no Foundation code")
+  func noFoundation() throws {
+    try Project.requireBuild()
+    let symbols = try run(["nm", Project.module], check: true).stdout
+    #expect(!symbols.isEmpty)
+    #expect(!symbols.contains("Foundation"), "the module links Foundation code")
+    // And no module source imports it.
+    for target in ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLPAM", "PAMEntryPoints"] {
+      let directory = "\(Project.root)/Sources/\(target)"
+      for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasSuffix(".swift") {
+        let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
+        #expect(!text.contains("import Foundation"), "\(target)/\(file) imports Foundation")
+      }
+    }
+  }
+
+  @Test("loads with dlopen(RTLD_NOW) in an empty environment")
+  func loadsWithoutToolchain() throws {
+    try Project.requireBuild()
+    let checker = try Fixture.path("dlopen_check", libraries: ["dl"])
+    let result = try run(["/usr/bin/env", "-i", checker, Project.module], environment: [:])
+    #expect(result.status == 0, "\(result.stdout)")
+    #expect(result.stdout == "loaded\n")
+    // What the dynamic linker resolves must come from the system, not a toolchain.
+    let libraries = try run(["/usr/bin/env", "-i", "/usr/bin/ldd", Project.module], environment: [:], check: true)
+    #expect(!libraries.stdout.contains("/opt/swift"))
+    #expect(!libraries.stdout.contains("not found"))
+  }
+}

@@ -1,0 +1,129 @@
+// A database that goes away must never look like a wrong password, and must
+// never hang the daemon: each test starts its own PostgreSQL cluster, then
+// stops it or freezes it (SIGSTOP), and checks that the module answers
+// PAM_AUTHINFO_UNAVAIL within the configured timeouts (plus one second of
+// slack for a loaded machine), logs why, and recovers by itself once the
+// server is back — in the same process, and in saslauthd without a restart.
+
+import Foundation
+import Testing
+
+@Suite("Database outages", .serialized)
+struct OutageTests {
+  static let connectTimeout = 2
+  static let queryTimeout = 2
+
+  /// A private cluster with alice in it, and a service using it.
+  static func setUp(installInEtc: Bool = false) throws -> (PostgresCluster, PAMService) {
+    let cluster = try PostgresCluster()
+    do {
+      try cluster.createMailDatabase()
+      let hash = try Accounts.mkpasswd("md5crypt")
+      try cluster.sql(
+        Accounts.insertSQL([
+          Account(
+            localPart: "alice", domain: "example.org", storedSQL: Accounts.quoted(hash), active: true,
+            expired: false, passwordExpired: false)
+        ]))
+      let config = "driver = pgsql\nconnect = \(cluster.connectionString())\n\(Accounts.queries)\n"
+        + "connect_timeout = \(connectTimeout)\nquery_timeout = \(queryTimeout)\n"
+      return (cluster, try PAMService(config: config, installInEtc: installInEtc))
+    } catch {
+      cluster.destroy()
+      throw error
+    }
+  }
+
+  /// Every process of the cluster: the postmaster and its children.
+  static func clusterProcesses(_ cluster: PostgresCluster) throws -> [pid_t] {
+    let postmaster = try cluster.serverProcessID()
+    let children = try run(["pgrep", "-P", String(postmaster)]).lines.compactMap { pid_t($0) }
+    return [postmaster] + children
+  }
+
+  @Test("a stopped server: PAM_AUTHINFO_UNAVAIL within connect_timeout + 1 s, then recovery")
+  func stoppedServer() throws {
+    let sink = try SyslogSink.shared()
+    let (cluster, service) = try OutageTests.setUp()
+    defer {
+      service.remove()
+      cluster.destroy()
+    }
+    let driver = try InteractiveDriver(service: service)
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+
+    try cluster.stop()
+    for _ in 0..<2 {
+      let (result, milliseconds) = try driver.login("alice@example.org", Accounts.password)
+      #expect(result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
+      #expect(milliseconds < (OutageTests.connectTimeout + 1) * 1000)
+    }
+    try sink.waitForLine(containing: [service.name, "authentication failure", "reason=database unavailable"])
+
+    try cluster.start()
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+    #expect(try driver.login("alice@example.org", "wrong").result == "auth=PAM_AUTH_ERR acct=-")
+  }
+
+  @Test("a frozen server (SIGSTOP): answers within the timeouts, then recovery on SIGCONT")
+  func frozenServer() throws {
+    let (cluster, service) = try OutageTests.setUp()
+    defer {
+      if let processes = try? OutageTests.clusterProcesses(cluster) {
+        for pid in processes { kill(pid, SIGCONT) }
+      }
+      service.remove()
+      cluster.destroy()
+    }
+    let driver = try InteractiveDriver(service: service)
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+
+    let processes = try OutageTests.clusterProcesses(cluster)
+    for pid in processes { kill(pid, SIGSTOP) }
+    // The kept connection's query times out…
+    let first = try driver.login("alice@example.org", Accounts.password)
+    #expect(first.result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
+    #expect(first.milliseconds < (OutageTests.queryTimeout + 1) * 1000)
+    // …and a new connection cannot complete its start-up.
+    let second = try driver.login("alice@example.org", Accounts.password)
+    #expect(second.result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
+    #expect(second.milliseconds < (OutageTests.connectTimeout + 1) * 1000)
+    #expect(second.milliseconds >= (OutageTests.connectTimeout - 1) * 1000, "the wait is the timeout, not an error")
+
+    for pid in processes { kill(pid, SIGCONT) }
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+  }
+
+  @Test("saslauthd keeps working across a PostgreSQL restart, without being restarted")
+  func saslauthdRecovers() throws {
+    let sink = try SyslogSink.shared()
+    let (cluster, service) = try OutageTests.setUp(installInEtc: true)
+    let daemon: Saslauthd
+    do {
+      daemon = try Saslauthd(keepRealm: true, workers: 1)
+    } catch {
+      service.remove()
+      cluster.destroy()
+      throw error
+    }
+    defer {
+      daemon.stop()
+      service.remove()
+      cluster.destroy()
+    }
+    let request = ["-u", "alice@example.org", "-p", Accounts.password, "-s", service.name]
+    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
+    let workers = daemon.workerIDs()
+
+    try cluster.stop()
+    let refused = try daemon.ourClient(request)
+    #expect(refused.stdout == "0: NO \"PAM auth error\"\n")
+    #expect(refused.seconds < Double(OutageTests.connectTimeout + 1))
+    // saslauthd says only NO; the module's log says why.
+    try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=database unavailable"])
+
+    try cluster.start()
+    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
+    #expect(daemon.workerIDs() == workers, "the same saslauthd worker answered")
+  }
+}

@@ -1,0 +1,115 @@
+// Collects what the module, libpam and saslauthd write to syslog, by
+// listening on /dev/log for the length of the test run. The module is not
+// changed for the tests: it calls pam_syslog as in production, and the tests
+// read the lines it produced.
+//
+// /dev/log must be free (no syslog daemon); on the CI machines it is. If a
+// daemon owns it, the tests that read logs fail and say so.
+
+import Foundation
+import Testing
+
+final class SyslogSink: @unchecked Sendable {
+  static let path = "/dev/log"
+
+  /// The sink of this test run, started on first use.
+  static func shared() throws -> SyslogSink {
+    lock.lock()
+    defer { lock.unlock() }
+    if let instance { return instance }
+    let sink = try SyslogSink()
+    instance = sink
+    return sink
+  }
+
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var instance: SyslogSink? = nil
+
+  private let descriptor: Int32
+  private let linesLock = NSLock()
+  private var collected: [String] = []
+
+  private init() throws {
+    if FileManager.default.fileExists(atPath: SyslogSink.path) {
+      if SyslogSink.someoneListens() {
+        throw RunError(
+          description: "\(SyslogSink.path) belongs to a running syslog daemon; the tests read syslog themselves, "
+            + "so run them on a machine (or in a container) without one")
+      }
+      unlink(SyslogSink.path)
+    }
+    descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard descriptor >= 0 else { throw RunError(description: "socket: \(String(cString: strerror(errno)))") }
+    var address = SyslogSink.address()
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    guard bound == 0 else { throw RunError(description: "bind /dev/log: \(String(cString: strerror(errno)))") }
+    chmod(SyslogSink.path, 0o666)
+    let thread = Thread { [self] in self.receive() }
+    thread.start()
+    atexit { unlink(SyslogSink.path) }
+  }
+
+  private static func address() -> sockaddr_un {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+      for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+    }
+    return address
+  }
+
+  private static func someoneListens() -> Bool {
+    let probe = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+    defer { close(probe) }
+    var address = address()
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+      }
+    }
+  }
+
+  private func receive() {
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      let line = String(decoding: buffer[0..<count], as: UTF8.self)
+      linesLock.lock()
+      collected.append(line)
+      linesLock.unlock()
+    }
+  }
+
+  /// Every line received so far that contains `text`.
+  func lines(containing text: String) -> [String] {
+    linesLock.lock()
+    defer { linesLock.unlock() }
+    return collected.filter { $0.contains(text) }
+  }
+
+  /// Every line received so far.
+  var allLines: [String] {
+    linesLock.lock()
+    defer { linesLock.unlock() }
+    return collected
+  }
+
+  /// Waits for a line containing all of `texts`, and returns it.
+  @discardableResult
+  func waitForLine(containing texts: [String], seconds: Double = 5) throws -> String {
+    var found: String? = nil
+    try waitUntil("a syslog line containing \(texts)", seconds: seconds) {
+      found = allLines.first { line in texts.allSatisfy { line.contains($0) } }
+      return found != nil
+    }
+    return found ?? ""
+  }
+}
