@@ -2,7 +2,7 @@
 #
 #   make          build build/pam_swiftsql.so and build/pam-swiftsql
 #   make demo     build, then authenticate a demo user through PAM and saslauthd
-#   make check    every test (CI runs exactly this, see .ci/run)
+#   make check    every test, and the style check (CI runs exactly this, see .ci/run)
 #
 # Every target installs the Debian packages it needs when they are missing.
 
@@ -13,10 +13,10 @@ BUILD := build
 RELEASE := -c release -Xswiftc -static-stdlib
 
 BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev
-DEMO_DEPS := sasl2-bin sqlite3
-TEST_DEPS := postgresql sasl2-bin sqlite3 strace binutils gcc libc6-dev
+DEMO_DEPS := sasl2-bin sqlite3 whois
+TEST_DEPS := postgresql sasl2-bin sqlite3 whois strace binutils gcc libc6-dev libpam0g-dev
 
-.PHONY: all build deps-build deps-demo deps-test demo check unit-test clean
+.PHONY: all build deps-build deps-demo deps-test demo check unit-test lint format clean
 
 all: build
 
@@ -40,11 +40,18 @@ demo: deps-demo build
 
 # The unit tests need no root and no servers; the integration tests start
 # PostgreSQL, saslauthd and the rest themselves and use build/.
-check: deps-test build
+check: deps-test build lint
 	$(SWIFT) test
 
 unit-test:
 	$(SWIFT) test --filter 'SwiftSQLCoreTests|SaslauthdClientTests'
+
+# One style for everyone: .swift-format. `make format` rewrites in place.
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+format:
+	$(SWIFT) format -i -r Sources Tests Package.swift
 
 clean:
 	rm -rf $(BUILD) .build

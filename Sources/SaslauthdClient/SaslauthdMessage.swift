@@ -74,7 +74,9 @@ public struct SaslauthdReply: Equatable, Sendable {
     guard bytes.count >= 2 + length else { return .incomplete }
     if bytes.count > 2 + length { return .failed(.trailingBytes) }
     let body = Array(bytes[2..<(2 + length)])
-    guard length >= 2, body.starts(with: [UInt8(ascii: "O"), UInt8(ascii: "K")]) || body.starts(with: [UInt8(ascii: "N"), UInt8(ascii: "O")])
+    guard length >= 2,
+      body.starts(with: [UInt8(ascii: "O"), UInt8(ascii: "K")])
+        || body.starts(with: [UInt8(ascii: "N"), UInt8(ascii: "O")])
     else {
       return .failed(.notOKorNO)
     }

@@ -208,7 +208,8 @@ public final class PostgresDatabase {
         break
       case .failed:
         if failure == nil {
-          failure = connection.isBroken
+          failure =
+            connection.isBroken
             ? .connectionLost(connection.errorMessage)
             : .serverError(sqlState: result.sqlState, message: result.errorMessage)
         }

@@ -117,7 +117,8 @@ public enum PAMModule {
       return PAM_SUCCESS
     } catch {
       let (code, level, reason) = error.result
-      let line = "\(step) failure; user=\(shownUser) service=\(LogText.printable(service)) "
+      let line =
+        "\(step) failure; user=\(shownUser) service=\(LogText.printable(service)) "
         + "rhost=\(LogText.printable(remoteHost)) reason=\(reason)"
       handle.syslog(level, line)
       return code

@@ -100,8 +100,9 @@ private func answerConversation(
 ) -> Int32 {
   guard count > 0, let messages, let responses, let data else { return PAM_CONV_ERR }
   let state = Unmanaged<PAMTransaction.ConversationState>.fromOpaque(data).takeUnretainedValue()
-  guard let replies = calloc(Int(count), MemoryLayout<pam_response>.size)?
-    .bindMemory(to: pam_response.self, capacity: Int(count))
+  guard
+    let replies = calloc(Int(count), MemoryLayout<pam_response>.size)?
+      .bindMemory(to: pam_response.self, capacity: Int(count))
   else { return PAM_BUF_ERR }
   for index in 0..<Int(count) {
     guard let message = messages[index] else { continue }

@@ -25,7 +25,8 @@ struct TestCommand: ParsableCommand {
   @Option(name: [.customShort("p"), .customLong("password")], help: "The password (else stdin or a prompt).")
   var password: String?
 
-  @Option(name: [.customShort("r"), .customLong("realm")], help: "The realm (libsasl2 sends the part after the last @).")
+  @Option(
+    name: [.customShort("r"), .customLong("realm")], help: "The realm (libsasl2 sends the part after the last @).")
   var realm: String = ""
 
   @Option(name: [.customShort("s"), .customLong("service")], help: "The service name saslauthd passes to PAM.")

@@ -50,12 +50,16 @@ struct ConfigurationTests {
     let database = try ConfigurationTests.database()
     let configs: [(text: String, mentions: String)] = [
       ("driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE u = '%x'\n", "%x"),
-      ("driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE u = '%n@%d'\n",
-       "password_query"),
+      (
+        "driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE u = '%n@%d'\n",
+        "password_query"
+      ),
       ("driver = sqlite\nconnect = \(database)\n", "password_query is not set"),
       ("driver = sqlite\n\(Accounts.queries)\n", "connect is not set"),
-      ("driver = sqlite\nconnect = \(database)\npassword_query = SELECT nosuchcolumn FROM users WHERE username = %n\n",
-       "no such column"),
+      (
+        "driver = sqlite\nconnect = \(database)\npassword_query = SELECT nosuchcolumn FROM users WHERE username = %n\n",
+        "no such column"
+      ),
       ("this line has no equals sign\n", "line 1"),
     ]
     for (text, mention) in configs {
@@ -89,7 +93,8 @@ struct ConfigurationTests {
   func argumentsOverride() throws {
     let database = try ConfigurationTests.database()
     // The file's query finds nobody; the argument's query finds alice.
-    let file = "driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE 0 = 1 AND username = %n\n"
+    let file =
+      "driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE 0 = 1 AND username = %n\n"
     let plain = try PAMService(config: file)
     defer { plain.remove() }
     #expect(try plain.result("alice@example.org", Accounts.password) == "auth=PAM_USER_UNKNOWN acct=-")
@@ -149,7 +154,8 @@ struct ConfigurationTests {
   @Test("without account_query a login the password query finds is allowed")
   func noAccountQuery() throws {
     let database = try ConfigurationTests.database()
-    let config = "driver = sqlite\nconnect = \(database)\n"
+    let config =
+      "driver = sqlite\nconnect = \(database)\n"
       + "password_query = SELECT password FROM users WHERE username = '%n' AND domain = '%d'\n"
     let service = try PAMService(config: config)
     defer { service.remove() }

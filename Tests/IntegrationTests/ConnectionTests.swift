@@ -37,7 +37,8 @@ struct ConnectionTests {
     #expect(opened.count == 1, "connections opened: \(opened.count)")
     let live = try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'mailauth'")
     #expect(live == "1")
-    let application = try cluster.sql("SELECT DISTINCT application_name FROM pg_stat_activity WHERE usename = 'mailauth'")
+    let application = try cluster.sql(
+      "SELECT DISTINCT application_name FROM pg_stat_activity WHERE usename = 'mailauth'")
     #expect(application == "pam_swiftsql")
     // password_query and account_query: each parsed once, executed per login.
     #expect(try cluster.logLines(containing: "parse pam_swiftsql_1:").count == 1)
@@ -54,8 +55,10 @@ struct ConnectionTests {
     defer { removeTemporaryDirectory(directory) }
     let trace = "\(directory)/trace"
     let result = try run(
-      ["strace", "-f", "-qq", "-e", "trace=%file,connect", "-o", trace, driver, "-c", database.service.confdir,
-       database.service.name, "alice@example.org", Accounts.password], timeout: 60)
+      [
+        "strace", "-f", "-qq", "-e", "trace=%file,connect", "-o", trace, driver, "-c", database.service.confdir,
+        database.service.name, "alice@example.org", Accounts.password,
+      ], timeout: 60)
     #expect(result.stdout == BatteryTests.ok + "\n")
     let calls = try String(contentsOfFile: trace, encoding: .utf8)
     // The trace is real: it saw the module and the database.

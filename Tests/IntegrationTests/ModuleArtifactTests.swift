@@ -47,7 +47,9 @@ struct ModuleArtifactTests {
     #expect(!symbols.isEmpty)
     #expect(!symbols.contains("Foundation"), "the module links Foundation code")
     // And no module source imports it.
-    for target in ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLPAM", "PAMEntryPoints"] {
+    for target in [
+      "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLPAM", "PAMEntryPoints",
+    ] {
       let directory = "\(Project.root)/Sources/\(target)"
       for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasSuffix(".swift") {
         let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)

@@ -25,7 +25,8 @@ struct OutageTests {
             localPart: "alice", domain: "example.org", storedSQL: Accounts.quoted(hash), active: true,
             expired: false, passwordExpired: false)
         ]))
-      let config = "driver = pgsql\nconnect = \(cluster.connectionString())\n\(Accounts.queries)\n"
+      let config =
+        "driver = pgsql\nconnect = \(cluster.connectionString())\n\(Accounts.queries)\n"
         + "connect_timeout = \(connectTimeout)\nquery_timeout = \(queryTimeout)\n"
       return (cluster, try PAMService(config: config, installInEtc: installInEtc))
     } catch {

@@ -135,7 +135,9 @@ struct AuthenticateTests {
     ])
     let authenticator = Authenticator(
       configuration: try testConfiguration(), directory: directory, checker: FakeChecker())
-    #expect(authenticator.authenticate("alice@example.org", password: "secret") == .success(try parsedLogin("alice@example.org")))
+    #expect(
+      authenticator.authenticate("alice@example.org", password: "secret")
+        == .success(try parsedLogin("alice@example.org")))
     #expect(authenticator.authenticate("alice@example.org", password: "wrong-1") == .failure(.wrongPassword))
   }
 
@@ -144,7 +146,9 @@ struct AuthenticateTests {
     let directory = FakeDirectory(rows: [row(["hash", "other"], ["{FAKE}secret", "{FAKE}other"])])
     let authenticator = Authenticator(
       configuration: try testConfiguration(), directory: directory, checker: FakeChecker())
-    #expect(authenticator.authenticate("alice@example.org", password: "secret") == .success(try parsedLogin("alice@example.org")))
+    #expect(
+      authenticator.authenticate("alice@example.org", password: "secret")
+        == .success(try parsedLogin("alice@example.org")))
     #expect(authenticator.authenticate("alice@example.org", password: "other") == .failure(.wrongPassword))
   }
 

@@ -69,17 +69,19 @@ struct ConfigFileParseTests {
 
   @Test("a backslash directly after the text still separates the lines")
   func continuationWithoutSpace() throws {
-    #expect(try parse("password_query = SELECT password\\\nFROM users") == [
-      Entry("password_query", "SELECT password\nFROM users", 1)
-    ])
+    #expect(
+      try parse("password_query = SELECT password\\\nFROM users") == [
+        Entry("password_query", "SELECT password\nFROM users", 1)
+      ])
   }
 
   @Test("an SQL comment on a continued line ends with that line")
   func commentInContinuation() throws {
     let text = "password_query = SELECT password \\\n  -- the login column \\\n  FROM users WHERE login = '%u'"
-    #expect(try parse(text) == [
-      Entry("password_query", "SELECT password\n-- the login column\nFROM users WHERE login = '%u'", 1)
-    ])
+    #expect(
+      try parse(text) == [
+        Entry("password_query", "SELECT password\n-- the login column\nFROM users WHERE login = '%u'", 1)
+      ])
   }
 
   @Test("a value wholly in double quotes has them removed")

@@ -312,7 +312,8 @@ struct LoginQueryTests {
       ("account_query", "SELECT active FROM users WHERE domain = '%d'"),
     ])
   func noLoginVariable(_ key: String, _ query: String) throws {
-    let text = key == "password_query"
+    let text =
+      key == "password_query"
       ? "connect = /x.db\npassword_query = \(query)\n"
       : "\(required)\naccount_query = \(query)\n"
     #expect {
@@ -323,11 +324,13 @@ struct LoginQueryTests {
     }
   }
 
-  @Test("%u alone, or %n with %d, is enough", arguments: [
-    "SELECT password FROM users WHERE login = '%u'",
-    "SELECT password FROM users WHERE username = '%n' AND domain = '%d'",
-    "SELECT password FROM users WHERE username = %Ln",
-  ])
+  @Test(
+    "%u alone, or %n with %d, is enough",
+    arguments: [
+      "SELECT password FROM users WHERE login = '%u'",
+      "SELECT password FROM users WHERE username = '%n' AND domain = '%d'",
+      "SELECT password FROM users WHERE username = %Ln",
+    ])
   func loginVariable(_ query: String) throws {
     #expect(try resolve("connect = /x.db\npassword_query = \(query)\n").passwordQuery.parameters.isEmpty == false)
   }

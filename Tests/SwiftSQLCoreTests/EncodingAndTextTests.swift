@@ -38,7 +38,8 @@ struct HexDecodingTests {
     #expect(hex(text) == expected)
   }
 
-  @Test("invalid hex is refused", arguments: ["a", "abc", "0g", "g0", "zz", "12 4", " 12", "12\n", "+1", "0x12", "ab-c"])
+  @Test(
+    "invalid hex is refused", arguments: ["a", "abc", "0g", "g0", "zz", "12 4", " 12", "12\n", "+1", "0x12", "ab-c"])
   func invalid(_ text: String) {
     #expect(hex(text) == nil)
   }

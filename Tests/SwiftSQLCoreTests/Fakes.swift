@@ -72,7 +72,9 @@ func row(_ columns: [String], _ values: [String?]) -> Row {
 func withPassword<R>(_ text: String, _ body: (Password) -> R) -> R {
   let cString = Array(text.utf8CString)
   return cString.withUnsafeBufferPointer { buffer in
-    body(Password(cString: buffer.baseAddress!, count: text.utf8.count))
+    // The array always holds at least the NUL, so it has storage.
+    guard let base = buffer.baseAddress else { fatalError("a C string array without storage") }
+    return body(Password(cString: base, count: text.utf8.count))
   }
 }
 

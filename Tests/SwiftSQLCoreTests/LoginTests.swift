@@ -184,11 +184,14 @@ struct LoginRejectionTests {
     RejectedLogin("lone FF", bytes("alice@example.org") + [0xFF], .invalidUTF8),
     RejectedLogin("overlong C0 AF", bytes("alice") + [0xC0, 0xAF] + bytes("@example.org"), .invalidUTF8),
     RejectedLogin("truncated E2 82", bytes("alice@example.org") + [0xE2, 0x82], .invalidUTF8),
-    RejectedLogin("UTF-16 surrogate ED A0 80", bytes("alice") + [0xED, 0xA0, 0x80] + bytes("@example.org"), .invalidUTF8),
+    RejectedLogin(
+      "UTF-16 surrogate ED A0 80", bytes("alice") + [0xED, 0xA0, 0x80] + bytes("@example.org"), .invalidUTF8),
     RejectedLogin("nothing before @", bytes("@example.org"), .emptyLocalPart),
-    RejectedLogin("nothing before @, with a default domain", bytes("@example.org"), defaultDomain: "example.org", .emptyLocalPart),
+    RejectedLogin(
+      "nothing before @, with a default domain", bytes("@example.org"), defaultDomain: "example.org", .emptyLocalPart),
     RejectedLogin("nothing after @", bytes("alice@"), .emptyDomain),
-    RejectedLogin("nothing after @, with a default domain", bytes("alice@"), defaultDomain: "example.org", .emptyDomain),
+    RejectedLogin(
+      "nothing after @, with a default domain", bytes("alice@"), defaultDomain: "example.org", .emptyDomain),
     RejectedLogin("only @", bytes("@"), .emptyDomain),
     RejectedLogin("bare name without a default domain", bytes("alice"), .bareWithoutDefaultDomain),
     // The raw bare name is within 320 bytes, but with "@example.org" the
@@ -222,7 +225,10 @@ struct ValidateDomainTests {
 
   @Test(
     "bad default domains are refused with a reason",
-    arguments: ["", "a@b", "@example.org", "example .org", " example.org", "example.org\n", "exa\tmple.org", "example\u{7F}.org", domain(bytes: 256)])
+    arguments: [
+      "", "a@b", "@example.org", "example .org", " example.org", "example.org\n", "exa\tmple.org", "example\u{7F}.org",
+      domain(bytes: 256),
+    ])
   func refused(_ value: String) {
     let problem = Login.validateDomain(value)
     #expect(problem != nil)

@@ -158,7 +158,8 @@ struct QueryTemplateTextTests {
 
   @Test("%% inside quotes is a literal %")
   func percentInsideQuotes() throws {
-    let query = try QueryTemplate.compile("SELECT password FROM users WHERE u = %u AND n LIKE 'a%%'", style: .positional)
+    let query = try QueryTemplate.compile(
+      "SELECT password FROM users WHERE u = %u AND n LIKE 'a%%'", style: .positional)
     #expect(query.sql == "SELECT password FROM users WHERE u = ? AND n LIKE 'a%'")
     #expect(query.parameters == [QueryParameter(.user)])
   }
@@ -223,14 +224,16 @@ struct QueryTemplateTextTests {
 
   @Test("E'…' allows \\' inside (PostgreSQL)")
   func escapeString() throws {
-    let query = try QueryTemplate.compile("SELECT password FROM users WHERE u = %u AND note <> E'it\\'s'", style: .numbered)
+    let query = try QueryTemplate.compile(
+      "SELECT password FROM users WHERE u = %u AND note <> E'it\\'s'", style: .numbered)
     #expect(query.sql == "SELECT password FROM users WHERE u = $1 AND note <> E'it\\'s'")
     #expect(query.parameters == [QueryParameter(.user)])
   }
 
   @Test("e'…' (lower-case prefix) allows \\' inside too")
   func escapeStringLowerCase() throws {
-    let query = try QueryTemplate.compile("SELECT password FROM users WHERE note <> e'it\\'s' AND u = %u", style: .numbered)
+    let query = try QueryTemplate.compile(
+      "SELECT password FROM users WHERE note <> e'it\\'s' AND u = %u", style: .numbered)
     #expect(query.sql == "SELECT password FROM users WHERE note <> e'it\\'s' AND u = $1")
     #expect(query.parameters == [QueryParameter(.user)])
   }
@@ -253,7 +256,8 @@ struct QueryTemplateTextTests {
 
   @Test("non-ASCII text passes through unchanged")
   func unicodeText() throws {
-    let query = try QueryTemplate.compile("SELECT mot_de_passe FROM utilisateurs WHERE nom = %u AND pays = 'Österreich'", style: .numbered)
+    let query = try QueryTemplate.compile(
+      "SELECT mot_de_passe FROM utilisateurs WHERE nom = %u AND pays = 'Österreich'", style: .numbered)
     #expect(query.sql == "SELECT mot_de_passe FROM utilisateurs WHERE nom = $1 AND pays = 'Österreich'")
   }
 }
@@ -342,7 +346,9 @@ struct CompiledQueryValuesTests {
       "SELECT password FROM users WHERE d = '%d' AND n = '%n' AND (u = '%u' OR alias = '%u') AND ip = %{rip} "
         + "AND svc = %Ls",
       style: .numbered)
-    #expect(query.sql == "SELECT password FROM users WHERE d = $1 AND n = $2 AND (u = $3 OR alias = $3) AND ip = $4 AND svc = $5")
+    #expect(
+      query.sql
+        == "SELECT password FROM users WHERE d = $1 AND n = $2 AND (u = $3 OR alias = $3) AND ip = $4 AND svc = $5")
     let context = QueryContext(login: try login("bob@mail.example"), service: "IMAP", remoteHost: "192.0.2.7")
     #expect(query.values(for: context) == ["mail.example", "bob", "bob@mail.example", "192.0.2.7", "imap"])
   }

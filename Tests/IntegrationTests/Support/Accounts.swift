@@ -134,7 +134,8 @@ final class BatteryDatabase: @unchecked Sendable {
 
   /// A fingerprint of the whole users table, to prove it unchanged.
   func tableFingerprint() throws -> String {
-    let query = "SELECT username, domain, coalesce(password, '<null>'), active, expired, password_expired "
+    let query =
+      "SELECT username, domain, coalesce(password, '<null>'), active, expired, password_expired "
       + "FROM users ORDER BY username, domain"
     switch backend {
     case .sqlite:

@@ -41,8 +41,10 @@ final class PostgresCluster: @unchecked Sendable {
     port = Int.random(in: 20000...60000)
     try run(["chown", "postgres:postgres", directory], check: true)
     try run(
-      ["runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/initdb", "-D", dataDirectory,
-       "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--locale=C.UTF-8"], check: true)
+      [
+        "runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/initdb", "-D", dataDirectory,
+        "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--locale=C.UTF-8",
+      ], check: true)
     try start()
   }
 
@@ -55,14 +57,18 @@ final class PostgresCluster: @unchecked Sendable {
 
   func start() throws {
     try run(
-      ["runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/pg_ctl", "-D", dataDirectory,
-       "-l", logFile, "-o", serverOptions, "-w", "-t", "30", "start"], check: true)
+      [
+        "runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/pg_ctl", "-D", dataDirectory,
+        "-l", logFile, "-o", serverOptions, "-w", "-t", "30", "start",
+      ], check: true)
   }
 
   func stop() throws {
     try run(
-      ["runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/pg_ctl", "-D", dataDirectory,
-       "-m", "fast", "-w", "-t", "30", "stop"], check: true)
+      [
+        "runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/pg_ctl", "-D", dataDirectory,
+        "-m", "fast", "-w", "-t", "30", "stop",
+      ], check: true)
   }
 
   /// The postmaster's pid (for SIGSTOP/SIGCONT).
@@ -82,8 +88,10 @@ final class PostgresCluster: @unchecked Sendable {
   /// Stops the server and removes its folder.
   func destroy() {
     _ = try? run(
-      ["runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/pg_ctl", "-D", dataDirectory,
-       "-m", "immediate", "-w", "stop"])
+      [
+        "runuser", "-u", "postgres", "--", "\(PostgresCluster.binaries)/pg_ctl", "-D", dataDirectory,
+        "-m", "immediate", "-w", "stop",
+      ])
     removeTemporaryDirectory(directory)
   }
 
@@ -91,8 +99,10 @@ final class PostgresCluster: @unchecked Sendable {
   @discardableResult
   func sql(_ statement: String, database: String = "mail") throws -> String {
     let result = try run(
-      ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", socketDirectory, "-p", String(port),
-       "-U", "postgres", "-d", database, "-c", statement], check: true)
+      [
+        "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", socketDirectory, "-p", String(port),
+        "-U", "postgres", "-d", database, "-c", statement,
+      ], check: true)
     return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 

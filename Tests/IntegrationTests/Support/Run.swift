@@ -34,8 +34,10 @@ final class ChildProcess {
   let errors: Int32?
 
   /// Starts `arguments[0]` (a path, or a name found in PATH).
-  init(_ arguments: [String], environment: [String: String]? = nil, pipeInput: Bool, pipeOutput: Bool,
-       pipeErrors: Bool) throws {
+  init(
+    _ arguments: [String], environment: [String: String]? = nil, pipeInput: Bool, pipeOutput: Bool,
+    pipeErrors: Bool
+  ) throws {
     let executable = try resolveExecutable(arguments[0])
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -118,10 +120,11 @@ final class ChildProcess {
   }
 }
 
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+/// `strings` as a NULL-terminated array of C strings, for argv and envp.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
   let copies = strings.map { strdup($0) } + [nil]
   defer { for copy in copies { free(copy) } }
-  return copies.withUnsafeBufferPointer { body($0.baseAddress!) }
+  return body(copies)
 }
 
 private func now() -> Double {
@@ -193,9 +196,33 @@ func resolveExecutable(_ name: String) throws -> String {
   throw RunError(description: "\(name) is not installed (run `make check`, which installs the test dependencies)")
 }
 
-/// A new private directory under /tmp, removed by `removeTemporaryDirectory`.
+/// One folder per test run under /tmp, holding every folder the tests
+/// make; removed when the run ends. Its atexit handler is registered before
+/// any server's, so it runs after them (handlers run in reverse order).
+enum TestRun {
+  static let root: String = {
+    var template = Array("/tmp/swiftsql-run.XXXXXX".utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { buffer -> UnsafeMutablePointer<CChar>? in
+      guard let base = buffer.baseAddress else { return nil }
+      return mkdtemp(base)
+    }
+    guard let made else { fatalError("mkdtemp /tmp/swiftsql-run failed: \(String(cString: strerror(errno)))") }
+    let path = String(cString: made)
+    // The postgres user must reach the clusters' folders inside it.
+    chmod(path, 0o755)
+    removeAtExit = path
+    atexit {
+      if let path = TestRun.removeAtExit { _ = system("rm -rf '\(path)'") }
+    }
+    return path
+  }()
+
+  nonisolated(unsafe) private static var removeAtExit: String? = nil
+}
+
+/// A new private directory for one test, inside the run's folder.
 func makeTemporaryDirectory(_ prefix: String) throws -> String {
-  var template = Array("/tmp/\(prefix).XXXXXX".utf8CString)
+  var template = Array("\(TestRun.root)/\(prefix).XXXXXX".utf8CString)
   let made = template.withUnsafeMutableBufferPointer { buffer -> UnsafeMutablePointer<CChar>? in
     guard let base = buffer.baseAddress else { return nil }
     return mkdtemp(base)
@@ -207,7 +234,7 @@ func makeTemporaryDirectory(_ prefix: String) throws -> String {
 }
 
 func removeTemporaryDirectory(_ path: String) {
-  guard path.hasPrefix("/tmp/") else { return }
+  guard path.hasPrefix(TestRun.root + "/") else { return }
   try? FileManager.default.removeItem(atPath: path)
 }
 

@@ -18,19 +18,30 @@ final class Saslauthd: @unchecked Sendable {
   init(keepRealm: Bool, workers: Int = 2, extra: [String] = []) throws {
     try Project.requireRoot()
     runDirectory = try makeTemporaryDirectory("swiftsql-sasl")
-    let options = ["-a", "pam"] + (keepRealm ? ["-r"] : []) + ["-m", runDirectory, "-n", String(workers), "-d"] + extra
-    let command = "setsid -f \(try resolveExecutable("saslauthd")) \(options.joined(separator: " ")) "
+    let options =
+      ["-a", "pam"] + (keepRealm ? ["-r"] : []) + ["-m", runDirectory, "-n", String(workers), "-d"] + extra
+    let command =
+      "setsid -f \(try resolveExecutable("saslauthd")) \(options.joined(separator: " ")) "
       + ">\(logFile) 2>&1 </dev/null"
     try run(["sh", "-c", command], check: true)
-    try waitUntil("saslauthd's socket \(socket)") { FileManager.default.fileExists(atPath: socket) }
-    // With -d saslauthd writes no pid file: find it by its run directory.
-    try waitUntil("saslauthd's process") {
-      processID = Saslauthd.processes().first { $0.arguments.contains(runDirectory) && $0.parent == 1 }?.pid ?? 0
-      return processID > 0
+    do {
+      try waitUntil("saslauthd's socket \(socket)") { FileManager.default.fileExists(atPath: socket) }
+      // With -d saslauthd writes no pid file: find it by its run directory.
+      try waitUntil("saslauthd's process") {
+        processID = Saslauthd.processes().first { $0.arguments.contains(runDirectory) && $0.parent == 1 }?.pid ?? 0
+        return processID > 0
+      }
+      // -n N means N processes in all: the master answers too, beside N-1
+      // pre-forked children.
+      try waitUntil("\(workers) saslauthd processes") { workerIDs().count >= workers }
+    } catch {
+      // Never leave a daemon behind a failed start.
+      for process in Saslauthd.processes() where process.arguments.contains(runDirectory) {
+        kill(process.pid, SIGKILL)
+      }
+      removeTemporaryDirectory(runDirectory)
+      throw error
     }
-    // -n N means N processes in all: the master answers too, beside N-1
-    // pre-forked children.
-    try waitUntil("\(workers) saslauthd processes") { workerIDs().count >= workers }
   }
 
   /// The processes that answer requests: the master and its children.
