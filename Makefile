@@ -14,7 +14,7 @@ RELEASE := -c release -Xswiftc -static-stdlib
 
 BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev
 DEMO_DEPS := sasl2-bin sqlite3 whois
-TEST_DEPS := postgresql sasl2-bin sqlite3 whois strace binutils gcc libc6-dev libpam0g-dev
+TEST_DEPS := postgresql sasl2-bin sqlite3 whois strace procps binutils gcc libc6-dev libpam0g-dev
 
 .PHONY: all build deps-build deps-demo deps-test demo check unit-test lint format clean
 

@@ -54,11 +54,13 @@ struct ConnectionTests {
     let directory = try makeTemporaryDirectory("swiftsql-trace")
     defer { removeTemporaryDirectory(directory) }
     let trace = "\(directory)/trace"
+    // An empty environment, as a daemon started by init has: with HOME set,
+    // libpq would read it instead of looking the home directory up.
     let result = try run(
       [
-        "strace", "-f", "-qq", "-e", "trace=%file,connect", "-o", trace, driver, "-c", database.service.confdir,
-        database.service.name, "alice@example.org", Accounts.password,
-      ], timeout: 60)
+        "/usr/bin/env", "-i", try resolveExecutable("strace"), "-f", "-qq", "-e", "trace=%file,connect", "-o", trace,
+        driver, "-c", database.service.confdir, database.service.name, "alice@example.org", Accounts.password,
+      ], environment: [:], timeout: 60)
     #expect(result.stdout == BatteryTests.ok + "\n")
     let calls = try String(contentsOfFile: trace, encoding: .utf8)
     // The trace is real: it saw the module and the database.

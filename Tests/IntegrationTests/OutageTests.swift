@@ -66,6 +66,22 @@ struct OutageTests {
     #expect(try driver.login("alice@example.org", "wrong").result == "auth=PAM_AUTH_ERR acct=-")
   }
 
+  @Test("a restart between two logins: the next login reconnects and succeeds")
+  func restartBetweenLogins() throws {
+    let (cluster, service) = try OutageTests.setUp()
+    defer {
+      service.remove()
+      cluster.destroy()
+    }
+    let driver = try InteractiveDriver(service: service)
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+    // The kept connection dies with the server; no login notices until the next.
+    try cluster.stop()
+    try cluster.start()
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+    #expect(try cluster.logLines(containing: "connection authorized: user=mailauth").count == 2)
+  }
+
   @Test("a frozen server (SIGSTOP): answers within the timeouts, then recovery on SIGCONT")
   func frozenServer() throws {
     let (cluster, service) = try OutageTests.setUp()
@@ -115,6 +131,11 @@ struct OutageTests {
     let request = ["-u", "alice@example.org", "-p", Accounts.password, "-s", service.name]
     #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
     let workers = daemon.workerIDs()
+
+    // Restarted between two logins: the worker's kept connection is dead.
+    try cluster.stop()
+    try cluster.start()
+    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
 
     try cluster.stop()
     let refused = try daemon.ourClient(request)

@@ -81,4 +81,24 @@ struct SaslauthdTests {
     #expect(try completedDaemon.testsaslauthd(again).stdout == SaslauthdTests.okLine + "\n")
     #expect(try completedDaemon.ourClient(again).stdout == SaslauthdTests.okLine + "\n")
   }
+
+  @Test("pam-swiftsql test asks for the service smtp unless told otherwise, and sends the realm as given")
+  func defaultService() throws {
+    let daemon = try Saslauthd(keepRealm: true, workers: 1)
+    defer { daemon.stop() }
+    // No such login anywhere: only what saslauthd logs about the request matters.
+    let login = "probe-\(uniqueTag())"
+    _ = try daemon.ourClient(["-u", login, "-r", "example.org", "-p", "x"])
+    _ = try daemon.testsaslauthd(["-u", login + "-theirs", "-r", "example.org", "-p", "x"])
+    // The fifth field of newer saslauthd versions is ignored by 2.1.28.
+    _ = try daemon.ourClient(["-u", login + "-five", "-p", "x", "--client-address", "192.0.2.1"])
+    try waitUntil("saslauthd to log the requests") {
+      let log = (try? String(contentsOfFile: daemon.logFile, encoding: .utf8)) ?? ""
+      return log.contains("\(login)-five")
+    }
+    let log = try String(contentsOfFile: daemon.logFile, encoding: .utf8)
+    #expect(log.contains("[user=\(login)@example.org] [service=smtp] [realm=example.org]"))
+    #expect(log.contains("[user=\(login)-theirs@example.org] [service=imap] [realm=example.org]"))
+    #expect(log.contains("[user=\(login)-five] [service=smtp] [realm=]"))
+  }
 }
