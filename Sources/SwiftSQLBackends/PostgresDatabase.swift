@@ -25,7 +25,6 @@ public final class PostgresDatabase {
   private var ownerProcess: Int32 = 0
   /// Prepared statement name by SQL text, for the current connection.
   private var prepared: [String: String] = [:]
-  private var availability = Availability()
 
   public init(connectionString: String, connectTimeout: Int, queryTimeout: Int) {
     self.connectionString = connectionString
@@ -44,17 +43,6 @@ public final class PostgresDatabase {
 
   /// Runs `sql` with `values` bound and returns at most `limit` rows.
   public func rows(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
-    do {
-      let rows = try attempt(sql: sql, values: values, limit: limit, log: log)
-      availability.answered(log)
-      return rows
-    } catch {
-      if case .unavailable(let reason) = error { availability.failed(reason, log) }
-      throw error
-    }
-  }
-
-  private func attempt(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
     let overall = Deadline.after(seconds: connectTimeout + queryTimeout)
     if let existing = connection, ownerProcess != System.processID() {
       log.debug("dropping the database connection inherited from process \(ownerProcess)")

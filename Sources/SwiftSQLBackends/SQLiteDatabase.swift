@@ -18,7 +18,6 @@ public final class SQLiteDatabase {
   private var openedFile: System.FileIdentity? = nil
   private var ownerProcess: Int32 = 0
   private var statements: [String: SQLiteStatement] = [:]
-  private var availability = Availability()
 
   public init(path: String, queryTimeout: Int) {
     self.path = path
@@ -27,17 +26,6 @@ public final class SQLiteDatabase {
 
   /// Runs `sql` with `values` bound and returns at most `limit` rows.
   public func rows(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
-    do {
-      let rows = try attempt(sql: sql, values: values, limit: limit, log: log)
-      availability.answered(log)
-      return rows
-    } catch {
-      if case .unavailable(let reason) = error { availability.failed(reason, log) }
-      throw error
-    }
-  }
-
-  private func attempt(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
     if let existing = connection, ownerProcess != System.processID() {
       log.debug("dropping the SQLite connection inherited from process \(ownerProcess)")
       existing.abandon()

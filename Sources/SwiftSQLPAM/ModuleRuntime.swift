@@ -23,6 +23,7 @@ final class ModuleRuntime: @unchecked Sendable {
 
   private var cached: CachedConfiguration? = nil
   private var database: (key: Database.Key, database: Database)? = nil
+  private var availability = Availability()
 
   /// The configuration for these module arguments. Warnings (unknown keys)
   /// are logged when the file is (re-)read, not on every login.
@@ -65,7 +66,8 @@ final class ModuleRuntime: @unchecked Sendable {
   }
 
   /// Runs `sql` on the database `settings` name, opening or re-opening the
-  /// connection when the connection settings changed.
+  /// connection when the connection settings changed, and logs the
+  /// database's transitions between unavailable and answering.
   func rows(settings: Settings, sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
     try lock.withLock { () throws(AuthFailure) -> [Row] in
       let key = Database.Key(settings)
@@ -75,8 +77,13 @@ final class ModuleRuntime: @unchecked Sendable {
       } else {
         current = Database(key)
         database = (key, current)
+        availability = Availability()
       }
-      return try current.rows(sql: sql, values: values, limit: limit, log: log)
+      let outcome = Result { () throws(AuthFailure) -> [Row] in
+        try current.rows(sql: sql, values: values, limit: limit, log: log)
+      }
+      availability.record(outcome, log)
+      return try outcome.get()
     }
   }
 }

@@ -12,20 +12,9 @@ import Testing
 struct ConnectionTests {
   @Test("1,000 logins in one saslauthd worker use one connection and one prepare per query")
   func oneConnection() throws {
-    let (cluster, service) = try OutageTests.setUp(installInEtc: true)
-    let daemon: Saslauthd
-    do {
-      daemon = try Saslauthd(keepRealm: true, workers: 1)
-    } catch {
-      service.remove()
-      cluster.destroy()
-      throw error
-    }
-    defer {
-      daemon.stop()
-      service.remove()
-      cluster.destroy()
-    }
+    let chain = try PrivateChain(withSaslauthd: true)
+    defer { chain.tearDown() }
+    let (cluster, service, daemon) = (chain.cluster, chain.service, try chain.saslauthd())
     let logins = 1000
     let result = try daemon.ourClient(
       ["-u", "alice@example.org", "-p", Accounts.password, "-s", service.name, "-R", String(logins)])
@@ -77,11 +66,9 @@ struct ConnectionTests {
 
   @Test("a process that forks after a login never shares its connection")
   func fork() throws {
-    let (cluster, service) = try OutageTests.setUp()
-    defer {
-      service.remove()
-      cluster.destroy()
-    }
+    let chain = try PrivateChain()
+    defer { chain.tearDown() }
+    let (cluster, service) = (chain.cluster, chain.service)
     let driver = try Fixture.path("pam_driver", libraries: ["pam"])
     let result = try run(
       [driver, "-c", service.confdir, "-f", "-n", "3", service.name, "alice@example.org", Accounts.password],

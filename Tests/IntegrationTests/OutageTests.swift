@@ -10,46 +10,12 @@ import Testing
 
 @Suite("Database outages", .serialized)
 struct OutageTests {
-  static let connectTimeout = 2
-  static let queryTimeout = 2
-
-  /// A private cluster with alice in it, and a service using it.
-  static func setUp(installInEtc: Bool = false) throws -> (PostgresCluster, PAMService) {
-    let cluster = try PostgresCluster()
-    do {
-      try cluster.createMailDatabase()
-      let hash = try Accounts.mkpasswd("md5crypt")
-      try cluster.sql(
-        Accounts.insertSQL([
-          Account(
-            localPart: "alice", domain: "example.org", storedSQL: Accounts.quoted(hash), active: true,
-            expired: false, passwordExpired: false)
-        ]))
-      let config =
-        "driver = pgsql\nconnect = \(cluster.connectionString())\n\(Accounts.queries)\n"
-        + "connect_timeout = \(connectTimeout)\nquery_timeout = \(queryTimeout)\n"
-      return (cluster, try PAMService(config: config, installInEtc: installInEtc))
-    } catch {
-      cluster.destroy()
-      throw error
-    }
-  }
-
-  /// Every process of the cluster: the postmaster and its children.
-  static func clusterProcesses(_ cluster: PostgresCluster) throws -> [pid_t] {
-    let postmaster = try cluster.serverProcessID()
-    let children = try run(["pgrep", "-P", String(postmaster)]).lines.compactMap { pid_t($0) }
-    return [postmaster] + children
-  }
-
   @Test("a stopped server: PAM_AUTHINFO_UNAVAIL within connect_timeout + 1 s, then recovery")
   func stoppedServer() throws {
     let sink = try SyslogSink.shared()
-    let (cluster, service) = try OutageTests.setUp()
-    defer {
-      service.remove()
-      cluster.destroy()
-    }
+    let chain = try PrivateChain()
+    defer { chain.tearDown() }
+    let (cluster, service) = (chain.cluster, chain.service)
     let driver = try InteractiveDriver(service: service)
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
 
@@ -57,7 +23,7 @@ struct OutageTests {
     for _ in 0..<2 {
       let (result, milliseconds) = try driver.login("alice@example.org", Accounts.password)
       #expect(result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
-      #expect(milliseconds < (OutageTests.connectTimeout + 1) * 1000)
+      #expect(milliseconds < (PrivateChain.connectTimeout + 1) * 1000)
     }
     try sink.waitForLine(containing: [service.name, "authentication failure", "reason=database unavailable"])
 
@@ -68,11 +34,9 @@ struct OutageTests {
 
   @Test("a restart between two logins: the next login reconnects and succeeds")
   func restartBetweenLogins() throws {
-    let (cluster, service) = try OutageTests.setUp()
-    defer {
-      service.remove()
-      cluster.destroy()
-    }
+    let chain = try PrivateChain()
+    defer { chain.tearDown() }
+    let (cluster, service) = (chain.cluster, chain.service)
     let driver = try InteractiveDriver(service: service)
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
     // The kept connection dies with the server; no login notices until the next.
@@ -84,28 +48,27 @@ struct OutageTests {
 
   @Test("a frozen server (SIGSTOP): answers within the timeouts, then recovery on SIGCONT")
   func frozenServer() throws {
-    let (cluster, service) = try OutageTests.setUp()
+    let chain = try PrivateChain()
+    var processes: [pid_t] = []
     defer {
-      if let processes = try? OutageTests.clusterProcesses(cluster) {
-        for pid in processes { kill(pid, SIGCONT) }
-      }
-      service.remove()
-      cluster.destroy()
+      for pid in processes { kill(pid, SIGCONT) }
+      chain.tearDown()
     }
-    let driver = try InteractiveDriver(service: service)
+    let driver = try InteractiveDriver(service: chain.service)
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
 
-    let processes = try OutageTests.clusterProcesses(cluster)
+    // After the login, so that the server process of the kept connection is frozen too.
+    processes = try chain.clusterProcesses()
     for pid in processes { kill(pid, SIGSTOP) }
     // The kept connection's query times out…
     let first = try driver.login("alice@example.org", Accounts.password)
     #expect(first.result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
-    #expect(first.milliseconds < (OutageTests.queryTimeout + 1) * 1000)
+    #expect(first.milliseconds < (PrivateChain.queryTimeout + 1) * 1000)
     // …and a new connection cannot complete its start-up.
     let second = try driver.login("alice@example.org", Accounts.password)
     #expect(second.result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
-    #expect(second.milliseconds < (OutageTests.connectTimeout + 1) * 1000)
-    #expect(second.milliseconds >= (OutageTests.connectTimeout - 1) * 1000, "the wait is the timeout, not an error")
+    #expect(second.milliseconds < (PrivateChain.connectTimeout + 1) * 1000)
+    #expect(second.milliseconds >= (PrivateChain.connectTimeout - 1) * 1000, "the wait is the timeout, not an error")
 
     for pid in processes { kill(pid, SIGCONT) }
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
@@ -114,20 +77,9 @@ struct OutageTests {
   @Test("saslauthd keeps working across a PostgreSQL restart, without being restarted")
   func saslauthdRecovers() throws {
     let sink = try SyslogSink.shared()
-    let (cluster, service) = try OutageTests.setUp(installInEtc: true)
-    let daemon: Saslauthd
-    do {
-      daemon = try Saslauthd(keepRealm: true, workers: 1)
-    } catch {
-      service.remove()
-      cluster.destroy()
-      throw error
-    }
-    defer {
-      daemon.stop()
-      service.remove()
-      cluster.destroy()
-    }
+    let chain = try PrivateChain(withSaslauthd: true)
+    defer { chain.tearDown() }
+    let (cluster, service, daemon) = (chain.cluster, chain.service, try chain.saslauthd())
     let request = ["-u", "alice@example.org", "-p", Accounts.password, "-s", service.name]
     #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
     let workers = daemon.workerIDs()
@@ -140,7 +92,7 @@ struct OutageTests {
     try cluster.stop()
     let refused = try daemon.ourClient(request)
     #expect(refused.stdout == "0: NO \"PAM auth error\"\n")
-    #expect(refused.seconds < Double(OutageTests.connectTimeout + 1))
+    #expect(refused.seconds < Double(PrivateChain.connectTimeout + 1))
     // saslauthd says only NO; the module's log says why.
     try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=database unavailable"])
 

@@ -62,22 +62,13 @@ struct ToolTests {
   @Test("a worker that dies mid-request: dropped connection, exit 3")
   func droppedConnection() throws {
     // The database hangs, so the worker is busy in the module when killed.
-    let (cluster, service) = try OutageTests.setUp(installInEtc: true)
-    let daemon: Saslauthd
-    do {
-      daemon = try Saslauthd(keepRealm: true, workers: 1)
-    } catch {
-      service.remove()
-      cluster.destroy()
-      throw error
-    }
-    let processes = try OutageTests.clusterProcesses(cluster)
+    let chain = try PrivateChain(withSaslauthd: true)
+    let processes = try chain.clusterProcesses()
     defer {
       for pid in processes { kill(pid, SIGCONT) }
-      daemon.stop()
-      service.remove()
-      cluster.destroy()
+      chain.tearDown()
     }
+    let (service, daemon) = (chain.service, try chain.saslauthd())
     for pid in processes { kill(pid, SIGSTOP) }
     let workers = daemon.workerIDs()
     DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) {
