@@ -39,7 +39,9 @@ extension PasswordScheme {
       }
     }
     switch LibCrypt.hash(phrase: password.cString, setting: stored.cString) {
-    case .failure:
+    case .failure(.phraseTooLong):
+      return .mismatch
+    case .failure(.settingRejected):
       return .unusable(problem: "libxcrypt rejects it as malformed or of an unsupported method")
     case .success(let computed):
       let matches = computed.withBytes { computedBytes -> Bool? in

@@ -8,8 +8,11 @@ import SwiftSQLCore
 import SwiftSQLSystem
 
 enum LibCryptError: Error, Equatable {
-  /// libxcrypt refused the setting (the stored string) or the phrase.
-  case rejected(errno: Int32)
+  /// The phrase is longer than libxcrypt hashes (CRYPT_MAX_PASSPHRASE_SIZE,
+  /// ERANGE): no stored hash can be of it.
+  case phraseTooLong
+  /// libxcrypt refused the setting, i.e. the stored string.
+  case settingRejected(errno: Int32)
 }
 
 enum LibCrypt {
@@ -30,7 +33,8 @@ enum LibCrypt {
     errno = 0
     guard let output = crypt_rn(phrase, setting, data, Int32(size)), output.pointee != CChar(UInt8(ascii: "*"))
     else {
-      return .failure(.rejected(errno: errno))
+      let code = errno
+      return .failure(code == ERANGE ? .phraseTooLong : .settingRejected(errno: code))
     }
     let length = strlen(output)
     return .success(SecretBytes(copying: UnsafeRawBufferPointer(start: output, count: length)))

@@ -21,6 +21,7 @@ struct BatteryTests {
     ("plain@example.org", Accounts.password, ok),
     ("alice@example.org", "wrong", "auth=PAM_AUTH_ERR acct=-"),
     ("alice@example.org", Accounts.password + "x", "auth=PAM_AUTH_ERR acct=-"),
+    ("alice@example.org", String(repeating: "p", count: 600), "auth=PAM_AUTH_ERR acct=-"),
     ("alice@example.org", String(Accounts.password.dropLast()), "auth=PAM_AUTH_ERR acct=-"),
     ("plain@example.org", "wrong", "auth=PAM_AUTH_ERR acct=-"),
     ("nobody@example.org", Accounts.password, "auth=PAM_USER_UNKNOWN acct=-"),
@@ -83,6 +84,10 @@ struct BatteryTests {
       "pam_swiftsql(\(service):auth)", "authentication failure", "user=alice@example.org", "service=\(service)",
       "rhost=\(host)", "reason=wrong password",
     ])
+    // A password longer than libxcrypt hashes is a wrong password, not a bad hash.
+    let longHost = host + "-long"
+    _ = try database.service.login("alice@example.org", String(repeating: "p", count: 600), remoteHost: longHost)
+    try sink.waitForLine(containing: ["user=alice@example.org", "rhost=\(longHost)", "reason=wrong password"])
     _ = try database.service.login("nullhash@example.org", "x", remoteHost: host)
     try sink.waitForLine(containing: ["user=nullhash@example.org", "rhost=\(host)", "the stored value is NULL"])
     _ = try database.service.login("truncated@example.org", "x", remoteHost: host)
