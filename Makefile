@@ -7,10 +7,14 @@
 # Every target installs the Debian packages it needs when they are missing.
 
 SWIFT ?= swift
-BUILD := build
+# Where the artifacts go, and SwiftPM's scratch folder. Two people (or a
+# packaging run) working in one checkout give each their own pair, e.g.
+#   make check BUILD=build-alice SCRATCH=.build-alice
+BUILD ?= build
+SCRATCH ?= .build
 # The module and the tool embed the Swift runtime (DESIGN.md §2): they need
 # nothing from the Swift toolchain on the machine they run on.
-RELEASE := -c release -Xswiftc -static-stdlib
+RELEASE := -c release -Xswiftc -static-stdlib --scratch-path $(SCRATCH)
 
 BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev
 DEMO_DEPS := sasl2-bin sqlite3 whois
@@ -32,19 +36,19 @@ deps-test:
 build: deps-build
 	$(SWIFT) build $(RELEASE)
 	mkdir -p $(BUILD)
-	install -m 0644 .build/release/libpam_swiftsql.so $(BUILD)/pam_swiftsql.so
-	install -m 0755 .build/release/pam-swiftsql $(BUILD)/pam-swiftsql
+	install -m 0644 $(SCRATCH)/release/libpam_swiftsql.so $(BUILD)/pam_swiftsql.so
+	install -m 0755 $(SCRATCH)/release/pam-swiftsql $(BUILD)/pam-swiftsql
 
 demo: deps-demo build
-	scripts/demo.sh
+	scripts/demo.sh $(BUILD)
 
 # The unit tests need no root and no servers; the integration tests start
 # PostgreSQL, saslauthd and the rest themselves and use build/.
 check: deps-test build lint
-	$(SWIFT) test
+	PAM_SWIFTSQL_BUILD=$(abspath $(BUILD)) $(SWIFT) test --scratch-path $(SCRATCH)
 
 unit-test:
-	$(SWIFT) test --filter 'SwiftSQLCoreTests|SaslauthdClientTests'
+	$(SWIFT) test --scratch-path $(SCRATCH) --filter 'SwiftSQLCoreTests|SaslauthdClientTests'
 
 # One style for everyone: .swift-format. `make format` rewrites in place.
 lint:
@@ -54,4 +58,4 @@ format:
 	$(SWIFT) format -i -r Sources Tests Package.swift
 
 clean:
-	rm -rf $(BUILD) .build
+	rm -rf $(BUILD) $(SCRATCH)

@@ -2,12 +2,14 @@
 # make demo: authenticate a demo user stored in SQLite through the real PAM
 # stack and through a real saslauthd, and print what happens at each step.
 # Needs root (it writes /etc/pam.d/<service> and starts saslauthd) and what
-# `make` built. Everything it creates is removed when it ends.
+# `make` built (in the folder given as the argument, default build/).
+# Everything it creates is removed when it ends.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-module="$root/build/pam_swiftsql.so"
-tool="$root/build/pam-swiftsql"
+build=$(cd "$root" && cd "${1:-build}" && pwd)
+module="$build/pam_swiftsql.so"
+tool="$build/pam-swiftsql"
 login="demo@example.org"
 password="demo-password"
 service="pam_swiftsql-demo-$$"

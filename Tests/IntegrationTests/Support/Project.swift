@@ -14,8 +14,14 @@ enum Project {
     return url.path
   }()
 
-  static var module: String { "\(root)/build/pam_swiftsql.so" }
-  static var tool: String { "\(root)/build/pam-swiftsql" }
+  /// The folder `make` built into: $PAM_SWIFTSQL_BUILD (set by `make check`
+  /// from its BUILD variable), else build/.
+  static var buildDirectory: String {
+    ProcessInfo.processInfo.environment["PAM_SWIFTSQL_BUILD"] ?? "\(root)/build"
+  }
+
+  static var module: String { "\(buildDirectory)/pam_swiftsql.so" }
+  static var tool: String { "\(buildDirectory)/pam-swiftsql" }
   static var fixtures: String { "\(root)/Tests/IntegrationTests/Fixtures" }
 
   /// Fails unless `make` has built the module and the tool.
