@@ -74,8 +74,8 @@ let package = Package(
     .executableTarget(
       name: "pam-swiftsql",
       dependencies: [
-        "SaslauthdClient", "SwiftSQLPAM", "CPAM",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLPAM",
+        "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // Tests: the core's unit tests use fakes; everything else runs the real
