@@ -16,9 +16,9 @@ SCRATCH ?= .build
 # nothing from the Swift toolchain on the machine they run on.
 RELEASE := -c release -Xswiftc -static-stdlib --scratch-path $(SCRATCH)
 
-BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev
+BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev libssl-dev libargon2-dev
 DEMO_DEPS := sasl2-bin sqlite3 whois
-TEST_DEPS := postgresql sasl2-bin sqlite3 whois strace procps binutils gcc libc6-dev libpam0g-dev
+TEST_DEPS := postgresql sasl2-bin sqlite3 whois dovecot-core strace procps binutils gcc libc6-dev libpam0g-dev
 
 .PHONY: all build deps-build deps-demo deps-test demo check unit-test lint format clean
 
@@ -59,3 +59,16 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(SCRATCH)
+
+# Known-answer vectors for the schemes, remade by the real tools (doveadm,
+# mkpasswd, htpasswd, openssl, pgcrypto, PHP, passlib): see the script.
+VECTOR_DEPS := dovecot-core whois apache2-utils openssl postgresql postgresql-contrib php-cli python3-passlib
+.PHONY: vectors bench-schemes
+vectors:
+	@scripts/install-deps.sh $(VECTOR_DEPS)
+	/usr/bin/python3 scripts/make-vectors.py
+
+# Per scheme: the module's verify time against the C library's own, in one run.
+bench-schemes: deps-build
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product scheme-bench
+	$(SCRATCH)/release/scheme-bench

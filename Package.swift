@@ -34,6 +34,8 @@ let package = Package(
     .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
     .systemLibrary(name: "CSQLite3", path: "Sources/CSQLite3"),
     .systemLibrary(name: "CLibCrypt", path: "Sources/CLibCrypt"),
+    .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
+    .systemLibrary(name: "CLibArgon2", path: "Sources/CLibArgon2"),
 
     // The pure core: no C, no Foundation, Embedded-Swift subset.
     .target(name: "SwiftSQLCore"),
@@ -41,8 +43,11 @@ let package = Package(
     // The module's own libc calls (clock, poll, stat, file reads), in one file.
     .target(name: "SwiftSQLSystem"),
 
-    // Password schemes (libcrypt) and database drivers (libpq, sqlite3).
-    .target(name: "SwiftSQLSchemes", dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibCrypt"]),
+    // Password schemes (libcrypt, libcrypto, libargon2) and database drivers
+    // (libpq, sqlite3).
+    .target(
+      name: "SwiftSQLSchemes",
+      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibCrypt", "CLibCrypto", "CLibArgon2"]),
     .target(name: "SwiftSQLBackends", dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibPQ", "CSQLite3"]),
 
     // The PAM glue: libpam boundary, per-process state, the mapping to PAM_*.
@@ -78,12 +83,23 @@ let package = Package(
         "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // Benchmarks (not tests): bench/README.md.
+    .executableTarget(
+      name: "scheme-bench",
+      dependencies: ["SwiftSQLSchemes", "SwiftSQLCore", "CLibCrypt", "CLibCrypto", "CLibArgon2"],
+      path: "bench/SchemeBench"),
+
     // Tests: the core's unit tests use fakes; everything else runs the real
     // module, libpam, PostgreSQL, SQLite and saslauthd (see Tests/README.md).
     .testTarget(name: "SwiftSQLCoreTests", dependencies: ["SwiftSQLCore"]),
     .testTarget(name: "SaslauthdClientTests", dependencies: ["SaslauthdClient"]),
+    // The known-answer vectors (Tests/SchemeVectors/vectors.tsv, made by
+    // scripts/make-vectors.py), shared by the scheme and integration tests.
+    .target(name: "SchemeVectors", path: "Tests/SchemeVectors", exclude: ["vectors.tsv"]),
+    .testTarget(name: "SwiftSQLSchemesTests", dependencies: ["SwiftSQLSchemes", "SwiftSQLCore", "SchemeVectors"]),
     .testTarget(
       name: "IntegrationTests",
+      dependencies: ["SchemeVectors"],
       exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]

@@ -75,15 +75,19 @@ public final class SQLiteDatabase {
         throw failure(error, preparing: false)
       }
     }
+    // Step at least once, so that a statement that returns no rows (the
+    // password update) runs; stop as soon as `limit` rows are read.
     var rows: [Row] = []
-    while rows.count < limit {
+    while true {
       switch statement.step() {
-      case .success(.row): rows.append(statement.currentRow())
+      case .success(.row):
+        guard rows.count < limit else { return rows }
+        rows.append(statement.currentRow())
+        if rows.count == limit { return rows }
       case .success(.done): return rows
       case .failure(let error): throw failure(error, preparing: false)
       }
     }
-    return rows
   }
 
   private func open(_ file: System.FileIdentity, log: Log) throws(AuthFailure) -> SQLiteConnection {

@@ -4,7 +4,9 @@
 // AuthFailure. It owns the rules of DESIGN.md §4: the whole login is kept,
 // an empty password needs nullok, no row is an unknown user, an empty or NULL
 // stored value never matches, more than one row is a configuration error,
-// and the account row's columns decide account management.
+// and the account row's columns decide account management. After a verified
+// login whose stored value uses a weaker scheme than upgrade_scheme, it
+// stores a fresh one; that step can only log, never change the answer.
 //
 // The capabilities are generic parameters, not existentials, so the core
 // compiles in Embedded Swift; tests pass in-memory fakes.
@@ -26,9 +28,23 @@ public enum CheckOutcome: Equatable, Sendable {
   case unusable(problem: String)
 }
 
-/// Verifies passwords. Implemented by the scheme registry (SwiftSQLSchemes).
+/// Verifies passwords, and makes new stored values. Implemented by the
+/// scheme registry (SwiftSQLSchemes).
 public protocol PasswordChecker {
   func check(_ password: Password, stored: SecretBytes, format: HashFormat, context: QueryContext) -> CheckOutcome
+
+  /// How strong an algorithm is, for upgrades: higher is stronger; nil for
+  /// a name the checker does not know.
+  func strength(of algorithm: String) -> Int?
+
+  /// A fresh stored value, `{SCHEME}` prefix included, or why there is none.
+  func makeStoredValue(for password: Password, scheme: String, login: Login) -> Result<SecretBytes, SchemeProblem>
+}
+
+/// Why a scheme could not do what was asked; never holds a secret.
+public struct SchemeProblem: Error, Equatable, Sendable {
+  public let message: String
+  public init(_ message: String) { self.message = message }
 }
 
 /// The account flags `account_query` may return, by column name.
@@ -43,17 +59,14 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
   public let configuration: Configuration
   public let directory: Directory
   public let checker: Checker
-  /// Receives step-by-step lines when `debug` is set. Never a secret.
-  let trace: (String) -> Void
+  /// Debug lines (with `debug`) and the upgrade's outcome. Never a secret.
+  let log: Log
 
-  public init(
-    configuration: Configuration, directory: Directory, checker: Checker,
-    trace: @escaping (String) -> Void = { _ in }
-  ) {
+  public init(configuration: Configuration, directory: Directory, checker: Checker, log: Log = .silent) {
     self.configuration = configuration
     self.directory = directory
     self.checker = checker
-    self.trace = trace
+    self.log = log
   }
 
   var settings: Settings { configuration.settings }
@@ -81,7 +94,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
 
     let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
     guard let row = rows.first else {
-      trace("password_query returned no row for \(login.full)")
+      log.debug("password_query returned no row for \(login.full)")
       throw .unknownUser
     }
     if rows.count > 1 {
@@ -94,14 +107,44 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
     if stored.isEmpty { throw .unusableHash(scheme: "-", problem: "the stored value is empty") }
 
     let format = stored.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
-    trace("stored password of \(login.full) uses scheme \(format.scheme)")
+    log.debug("stored password of \(login.full) uses scheme \(format.algorithm)")
     switch checker.check(password, stored: stored, format: format, context: context) {
     case .match:
+      upgradeIfWeaker(format, password: password, context: context)
       return login
     case .mismatch:
       throw .wrongPassword
     case .unusable(let problem):
       throw .unusableHash(scheme: format.scheme, problem: problem)
+    }
+  }
+
+  /// Stores a fresh value in upgrade_scheme when the verified one is weaker.
+  /// Failures are logged; the login has succeeded either way.
+  func upgradeIfWeaker(_ format: HashFormat, password: Password, context: QueryContext) {
+    guard let upgrade = configuration.upgrade,
+      let current = checker.strength(of: format.algorithm),
+      let target = checker.strength(of: upgrade.scheme),
+      current < target
+    else { return }
+    let login = context.login.full
+    let newValue: SecretBytes
+    switch checker.makeStoredValue(for: password, scheme: upgrade.scheme, login: context.login) {
+    case .success(let made): newValue = made
+    case .failure(let problem):
+      log.error("cannot upgrade the stored password of \(login) to \(upgrade.scheme): \(problem.message)")
+      return
+    }
+    var updateContext = context
+    updateContext.newHash = newValue.nonSecretText
+    do {
+      _ = try directory.rows(of: upgrade.query, for: updateContext, limit: 0)
+      log.notice("stored password of \(login) upgraded from \(format.algorithm) to \(upgrade.scheme)")
+    } catch {
+      // A database message may quote the value it refused: never log it.
+      let reason = error.reason.replacingAll(updateContext.newHash, with: "<new value>")
+      log.error(
+        "password_update_query failed for \(login) (the login still succeeds; the old hash stays): \(reason)")
     }
   }
 

@@ -59,8 +59,17 @@ public struct Configuration: Sendable {
   public let settings: Settings
   public let passwordQuery: CompiledQuery
   public let accountQuery: CompiledQuery?
+  /// The transparent upgrade, when password_update_query and upgrade_scheme
+  /// are set.
+  public let upgrade: Upgrade?
   /// Unknown keys and arguments, to be logged once.
   public let warnings: [String]
+
+  /// Rehash weaker stored values into `scheme` with `query` after a login.
+  public struct Upgrade: Sendable {
+    public let scheme: String
+    public let query: CompiledQuery
+  }
 }
 
 /// What is wrong with the configuration, in one line that names the key and
@@ -78,8 +87,11 @@ extension Configuration {
   ///     file (then every required key must come from the arguments).
   ///   - arguments: the module arguments.
   ///   - isKnownScheme: whether the module can verify a scheme name.
+  ///   - canGenerateScheme: whether it can make new values in a scheme
+  ///     (for upgrade_scheme).
   public static func resolve(
-    fileText: String?, arguments: ModuleArguments, isKnownScheme: (String) -> Bool
+    fileText: String?, arguments: ModuleArguments, isKnownScheme: (String) -> Bool,
+    canGenerateScheme: (String) -> Bool = { _ in false }
   ) throws(ConfigurationError) -> Configuration {
     let path = arguments.configPath
     var settings = Settings()
@@ -149,19 +161,54 @@ extension Configuration {
       accountQuery = try compileLoginQuery(
         "account_query", accountTemplate, style: style, place: place(of: "account_query"))
     }
+    let upgrade = try resolveUpgrade(settings, style: style, place: place, canGenerateScheme: canGenerateScheme)
     return Configuration(
-      settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, warnings: warnings)
+      settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, upgrade: upgrade,
+      warnings: warnings)
+  }
+
+  /// password_update_query and upgrade_scheme: both or neither; the query
+  /// binds the new value (%w) and the login; the scheme is one the module
+  /// can make.
+  static func resolveUpgrade(
+    _ settings: Settings, style: PlaceholderStyle, place: (String) -> String, canGenerateScheme: (String) -> Bool
+  ) throws(ConfigurationError) -> Upgrade? {
+    switch (settings.passwordUpdateQuery, settings.upgradeScheme) {
+    case (nil, nil):
+      return nil
+    case (.some, nil):
+      throw ConfigurationError(
+        "password_update_query in \(place("password_update_query")) needs upgrade_scheme, e.g. upgrade_scheme = ARGON2ID"
+      )
+    case (nil, .some):
+      throw ConfigurationError(
+        "upgrade_scheme in \(place("upgrade_scheme")) needs password_update_query, "
+          + "e.g. UPDATE users SET password = '%w' WHERE username = '%n' AND domain = '%d'")
+    case (.some(let template), .some(let scheme)):
+      guard canGenerateScheme(scheme) else {
+        throw ConfigurationError(
+          "upgrade_scheme in \(place("upgrade_scheme")): the module cannot make new '\(scheme)' values; "
+            + "use e.g. ARGON2ID, BLF-CRYPT or SHA512-CRYPT")
+      }
+      let query = try compileLoginQuery(
+        "password_update_query", template, style: style, place: place("password_update_query"), allowsNewHash: true)
+      guard query.parameters.contains(where: { $0.variable == .newHash }) else {
+        throw ConfigurationError(
+          "password_update_query in \(place("password_update_query")) does not store %w, the new value")
+      }
+      return Upgrade(scheme: scheme, query: query)
+    }
   }
 
   /// Compiles a query that looks up one login. It must bind the login
   /// (%u, or %n): a query without it would return the same row for every
   /// login, and with a one-row table every login would share one password.
   static func compileLoginQuery(
-    _ key: String, _ template: String, style: PlaceholderStyle, place: String
+    _ key: String, _ template: String, style: PlaceholderStyle, place: String, allowsNewHash: Bool = false
   ) throws(ConfigurationError) -> CompiledQuery {
     let query: CompiledQuery
     do {
-      query = try QueryTemplate.compile(template, style: style)
+      query = try QueryTemplate.compile(template, style: style, allowsNewHash: allowsNewHash)
     } catch {
       throw ConfigurationError("\(key) in \(place): \(error.reason)")
     }

@@ -1,6 +1,7 @@
 // Reads how a stored password value is written, without checking it: a
 // Dovecot-style `{SCHEME}` or `{SCHEME.ENCODING}` prefix (case-insensitive),
-// or, without a prefix, a crypt(3) string recognised by its `$id$`, or else
+// or, without a prefix, a form recognised by how it starts (crypt(3)'s
+// `$id$`, Argon2, Apache's `$apr1$`, Django's and passlib's PBKDF2), or else
 // the configured default scheme. Verification itself is the schemes' job
 // (SwiftSQLSchemes); this file only decides which scheme is asked.
 
@@ -16,8 +17,13 @@ public enum PayloadEncoding: Equatable, Sendable {
 
 /// The result of reading a stored value's format.
 public struct HashFormat: Equatable, Sendable {
-  /// The scheme name, upper-cased (`SHA512-CRYPT`, `PLAIN`, `CRYPT`, …).
+  /// The scheme name, upper-cased (`SHA512-CRYPT`, `PLAIN`, `CRYPT`, …):
+  /// the scheme that verifies it.
   public let scheme: String
+  /// The algorithm actually used: the same as `scheme`, except that for
+  /// `CRYPT` it is the method the crypt(3) string names (`{CRYPT}$2y$…` is
+  /// `BLF-CRYPT`). Logs and upgrade decisions use it.
+  public let algorithm: String
   public let encoding: PayloadEncoding
   /// Where the payload starts (after the prefix), in bytes.
   public let payloadOffset: Int
@@ -28,18 +34,38 @@ public struct HashFormat: Equatable, Sendable {
   ///
   /// - Parameter defaultScheme: `default_pass_scheme`, upper-cased.
   public static func detect(_ stored: [UInt8], defaultScheme: String) -> HashFormat {
-    if let prefixed = prefixed(stored) { return prefixed }
-    if let crypt = CryptFamily.identify(stored, allowDES: defaultScheme == "CRYPT" || defaultScheme == "DES-CRYPT") {
-      return HashFormat(scheme: crypt, encoding: .native, payloadOffset: 0, hasPrefix: false)
+    let allowDES = defaultScheme == "CRYPT" || defaultScheme == "DES-CRYPT"
+    if let (name, encoding, offset) = prefixed(stored) {
+      var algorithm = name
+      if name == "CRYPT", encoding == .native,
+        let method = CryptFamily.identify(Array(stored[offset...]), allowDES: true)
+      {
+        algorithm = method
+      }
+      return HashFormat(scheme: name, algorithm: algorithm, encoding: encoding, payloadOffset: offset, hasPrefix: true)
     }
-    return HashFormat(scheme: defaultScheme, encoding: .native, payloadOffset: 0, hasPrefix: false)
+    if let recognised = CryptFamily.identify(stored, allowDES: allowDES) ?? BareFormats.identify(stored) {
+      return HashFormat(
+        scheme: recognised, algorithm: recognised, encoding: .native, payloadOffset: 0, hasPrefix: false)
+    }
+    return HashFormat(
+      scheme: defaultScheme, algorithm: defaultScheme, encoding: .native, payloadOffset: 0, hasPrefix: false)
+  }
+
+  public init(scheme: String, algorithm: String, encoding: PayloadEncoding, payloadOffset: Int, hasPrefix: Bool) {
+    self.scheme = scheme
+    self.algorithm = algorithm
+    self.encoding = encoding
+    self.payloadOffset = payloadOffset
+    self.hasPrefix = hasPrefix
   }
 
   /// The longest scheme name accepted between braces.
   static let maximumSchemeNameBytes = 32
 
-  /// `{NAME}` or `{NAME.ENC}` at the start of `stored`.
-  static func prefixed(_ stored: [UInt8]) -> HashFormat? {
+  /// `{NAME}` or `{NAME.ENC}` at the start of `stored`: the name, the
+  /// encoding and where the payload starts.
+  static func prefixed(_ stored: [UInt8]) -> (String, PayloadEncoding, Int)? {
     guard stored.first == ascii("{") else { return nil }
     let limit = min(stored.count, maximumSchemeNameBytes + 2)
     guard let close = stored[..<limit].firstIndex(of: ascii("}")), close > 1 else { return nil }
@@ -54,7 +80,28 @@ public struct HashFormat: Equatable, Sendable {
       encoding = value
       break
     }
-    return HashFormat(scheme: name, encoding: encoding, payloadOffset: close + 1, hasPrefix: true)
+    return (name, encoding, close + 1)
+  }
+}
+
+/// Forms written by web applications and other tools, recognised by how
+/// they start when there is no `{SCHEME}` prefix.
+public enum BareFormats {
+  static let prefixes: [(prefix: String, scheme: String)] = [
+    ("$argon2id$", "ARGON2ID"),
+    ("$argon2i$", "ARGON2I"),
+    ("$argon2d$", "ARGON2D"),
+    ("$apr1$", "APR1-MD5"),
+    ("pbkdf2_sha256$", "DJANGO-PBKDF2-SHA256"),
+    ("pbkdf2_sha1$", "DJANGO-PBKDF2-SHA1"),
+    ("$pbkdf2-sha256$", "PASSLIB-PBKDF2-SHA256"),
+    ("$pbkdf2-sha512$", "PASSLIB-PBKDF2-SHA512"),
+    ("$pbkdf2$", "PASSLIB-PBKDF2-SHA1"),
+  ]
+
+  /// The scheme name of a recognised form, or nil.
+  public static func identify(_ stored: [UInt8]) -> String? {
+    prefixes.first { stored.starts(with: $0.prefix.utf8) }?.scheme
   }
 }
 

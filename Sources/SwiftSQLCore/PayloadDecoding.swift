@@ -80,3 +80,46 @@ public enum PayloadDecoding {
     }
   }
 }
+
+extension PayloadDecoding {
+  static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+  static let hexDigits = Array("0123456789abcdef".utf8)
+
+  /// Standard base64 with `=` padding.
+  public static func encodeBase64(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var index = 0
+    while index < bytes.count {
+      let a = bytes[index]
+      let b = index + 1 < bytes.count ? bytes[index + 1] : 0
+      let c = index + 2 < bytes.count ? bytes[index + 2] : 0
+      result.append(base64Alphabet[Int(a >> 2)])
+      result.append(base64Alphabet[Int((a & 0x03) << 4 | b >> 4)])
+      result.append(index + 1 < bytes.count ? base64Alphabet[Int((b & 0x0F) << 2 | c >> 6)] : ascii("="))
+      result.append(index + 2 < bytes.count ? base64Alphabet[Int(c & 0x3F)] : ascii("="))
+      index += 3
+    }
+    return result
+  }
+
+  /// Lower-case hex.
+  public static func encodeHex(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+      result.append(hexDigits[Int(byte >> 4)])
+      result.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return result
+  }
+
+  /// passlib's "adapted base64": standard base64 with `.` for `+` and no
+  /// padding.
+  public static func adaptedBase64(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
+    if text.contains(ascii("+")) { return nil }
+    var standard = text.map { $0 == ascii(".") ? ascii("+") : $0 }
+    defer { standard.withUnsafeMutableBytes { wipe($0) } }
+    return standard.withUnsafeBytes { base64($0) }
+  }
+}

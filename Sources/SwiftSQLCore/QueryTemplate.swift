@@ -19,6 +19,10 @@ public enum QueryVariable: Equatable, Hashable, Sendable {
   case service
   /// `%r`, `%{rip}`: the remote host PAM_RHOST gives, or empty.
   case remoteHost
+  /// `%w`, `%{new_hash}`: the freshly made stored value, in
+  /// password_update_query only. (In Dovecot %w is the plaintext password;
+  /// the module never binds a plaintext password.)
+  case newHash
 
   /// The one-letter and long names, as Dovecot spells them.
   static let names: [(short: Character, long: String, variable: QueryVariable)] = [
@@ -27,6 +31,7 @@ public enum QueryVariable: Equatable, Hashable, Sendable {
     ("d", "domain", .domain),
     ("s", "service", .service),
     ("r", "rip", .remoteHost),
+    ("w", "new_hash", .newHash),
   ]
 }
 
@@ -66,6 +71,8 @@ public struct QueryContext: Sendable {
   public let login: Login
   public let service: String
   public let remoteHost: String
+  /// The new stored value for password_update_query; empty otherwise.
+  public var newHash: String = ""
 
   public init(login: Login, service: String, remoteHost: String) {
     self.login = login
@@ -81,6 +88,7 @@ public struct QueryContext: Sendable {
     case .domain: value = login.domain
     case .service: value = service
     case .remoteHost: value = remoteHost
+    case .newHash: value = newHash
     }
     return parameter.lowercased ? value.lowercased() : value
   }
@@ -95,6 +103,7 @@ public enum TemplateError: Error, Equatable, Sendable {
   case unterminatedQuote(offset: Int)
   case unterminatedComment(offset: Int)
   case literalPlaceholder(String, offset: Int)
+  case newHashNotAllowed(offset: Int)
   case empty
 
   public var reason: String {
@@ -112,6 +121,8 @@ public enum TemplateError: Error, Equatable, Sendable {
     case .unterminatedComment(let offset): "the comment opened at byte \(offset) is never closed"
     case .literalPlaceholder(let text, let offset):
       "'\(text)' at byte \(offset) is a placeholder; write the variable (%u, %n, %d, …) instead"
+    case .newHashNotAllowed(let offset):
+      "%w at byte \(offset) is the new stored value, which only password_update_query can use"
     case .empty: "the query is empty"
     }
   }
@@ -120,13 +131,15 @@ public enum TemplateError: Error, Equatable, Sendable {
 public enum QueryTemplate {
   /// Compiles `template` for a driver's placeholder style.
   ///
-  /// - Parameter backslashEscapes: whether `\` escapes a quote inside '…'
-  ///   (MariaDB's default); PostgreSQL and SQLite follow the standard.
+  /// - Parameters:
+  ///   - backslashEscapes: whether `\` escapes a quote inside '…'
+  ///     (MariaDB's default); PostgreSQL and SQLite follow the standard.
+  ///   `allowsNewHash`: whether `%w` may be used (password_update_query).
   public static func compile(
-    _ template: String, style: PlaceholderStyle, backslashEscapes: Bool = false
+    _ template: String, style: PlaceholderStyle, backslashEscapes: Bool = false, allowsNewHash: Bool = false
   ) throws(TemplateError) -> CompiledQuery {
     var scanner = TemplateScanner(
-      bytes: Array(template.utf8), style: style, backslashEscapes: backslashEscapes)
+      bytes: Array(template.utf8), style: style, backslashEscapes: backslashEscapes, allowsNewHash: allowsNewHash)
     return try scanner.run()
   }
 }
@@ -137,15 +150,17 @@ struct TemplateScanner {
   let bytes: [UInt8]
   let style: PlaceholderStyle
   let backslashEscapes: Bool
+  let allowsNewHash: Bool
   var position = 0
   var output: [UInt8] = []
   var parameters: [QueryParameter] = []
   var numbers: [QueryParameter: Int] = [:]
 
-  init(bytes: [UInt8], style: PlaceholderStyle, backslashEscapes: Bool) {
+  init(bytes: [UInt8], style: PlaceholderStyle, backslashEscapes: Bool, allowsNewHash: Bool) {
     self.bytes = bytes
     self.style = style
     self.backslashEscapes = backslashEscapes
+    self.allowsNewHash = allowsNewHash
   }
 
   mutating func run() throws(TemplateError) -> CompiledQuery {
@@ -207,7 +222,7 @@ struct TemplateScanner {
       guard let entry = QueryVariable.names.first(where: { $0.long == name }) else {
         throw .unknownVariable("%" + (lowercased ? "L" : "") + "{" + name + "}", offset: start)
       }
-      return QueryParameter(entry.variable, lowercased: lowercased)
+      return try permitted(QueryParameter(entry.variable, lowercased: lowercased), at: start)
     }
     let letter = Character(Unicode.Scalar(bytes[position]))
     position += 1
@@ -215,7 +230,13 @@ struct TemplateScanner {
       let shown = String(decoding: bytes[start..<min(position, end)], as: UTF8.self)
       throw .unknownVariable(shown, offset: start)
     }
-    return QueryParameter(entry.variable, lowercased: lowercased)
+    return try permitted(QueryParameter(entry.variable, lowercased: lowercased), at: start)
+  }
+
+  /// `parameter`, unless it is `%w` outside password_update_query.
+  func permitted(_ parameter: QueryParameter, at offset: Int) throws(TemplateError) -> QueryParameter {
+    if parameter.variable == .newHash && !allowsNewHash { throw .newHashNotAllowed(offset: offset) }
+    return parameter
   }
 
   mutating func emitPlaceholder(for parameter: QueryParameter) {

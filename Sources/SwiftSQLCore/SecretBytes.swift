@@ -62,9 +62,18 @@ public final class SecretBytes {
   }
 }
 
-/// Overwrites `buffer` with zeros. Kept out of line and unoptimised so that
-/// the stores cannot be dropped as dead before the memory is freed.
-@inline(never) @_optimize(none)
+/// Overwrites `buffer` with zeros (an optimised memset), then shows the
+/// buffer to `observe`, which the optimiser may not look into: so the zeros
+/// cannot be dropped as dead stores before the memory is freed. (The core
+/// has no C, so it cannot call explicit_bzero; the C layers do.)
+@inline(never)
 public func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
-  for index in buffer.indices { buffer[index] = 0 }
+  guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+  base.initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count)
+  observe(base)
 }
+
+/// Does nothing, unoptimised: to the optimiser, a call that may read the
+/// memory it is given.
+@inline(never) @_optimize(none)
+func observe(_ pointer: UnsafeMutableRawPointer) {}

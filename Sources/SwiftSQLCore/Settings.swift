@@ -30,6 +30,10 @@ public struct Settings: Equatable, Sendable {
   /// recognisable by its `$id$`.
   public var defaultPassScheme: String = "CRYPT"
   public var defaultDomain: String? = nil
+  /// Stores a fresh hash after a login whose stored value uses a weaker
+  /// scheme than `upgradeScheme`; binds %w to the new value.
+  public var passwordUpdateQuery: String? = nil
+  public var upgradeScheme: String? = nil
   public var connectTimeout: Int = 5
   public var queryTimeout: Int = 5
   public var nullok = false
@@ -136,10 +140,22 @@ extension Settings {
       settings.passwordQuery = value.isEmpty ? nil : value
     },
     SettingOption(
+      key: "password_update_query",
+      summary: "Optional UPDATE that stores %w, a fresh hash in upgrade_scheme, after a login with a weaker scheme."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.passwordUpdateQuery = value.isEmpty ? nil : value
+    },
+    SettingOption(
       key: "query_timeout",
       summary: "Seconds a query may take before the login is answered PAM_AUTHINFO_UNAVAIL (default 5)."
     ) { (settings: inout Settings, value: String) throws(SettingProblem) in
       settings.queryTimeout = try parseSeconds(value)
+    },
+    SettingOption(
+      key: "upgrade_scheme",
+      summary: "The scheme password_update_query rehashes weaker stored values into, e.g. ARGON2ID."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.upgradeScheme = value.isEmpty ? nil : value.uppercased()
     },
   ]
 }

@@ -55,7 +55,8 @@ final class ModuleRuntime: @unchecked Sendable {
       let configuration: Configuration
       do throws(ConfigurationError) {
         configuration = try Configuration.resolve(
-          fileText: text, arguments: parsed, isKnownScheme: SchemeRegistry.knows)
+          fileText: text, arguments: parsed, isKnownScheme: SchemeRegistry.knows,
+          canGenerateScheme: SchemeRegistry.canGenerate)
       } catch {
         throw .misconfigured(error.message)
       }

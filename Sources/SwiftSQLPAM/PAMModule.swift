@@ -106,12 +106,10 @@ public enum PAMModule {
       }
       shownUser = LogText.printable(user)
       let directory = RuntimeDirectory(runtime: .shared, settings: configuration.settings, log: log)
-      let tracer = log
       let request = Request(
         user: user, service: service, remoteHost: remoteHost, settings: configuration.settings,
         authenticator: Authenticator(
-          configuration: configuration, directory: directory, checker: SchemeRegistry(),
-          trace: { tracer.debug($0) }))
+          configuration: configuration, directory: directory, checker: SchemeRegistry(), log: log))
       let login = try body(request)
       log.debug("\(step) succeeded; user=\(login.full) service=\(service) rhost=\(LogText.printable(remoteHost))")
       return PAM_SUCCESS

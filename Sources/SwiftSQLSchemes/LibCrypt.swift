@@ -39,4 +39,15 @@ enum LibCrypt {
     let length = strlen(output)
     return .success(SecretBytes(copying: UnsafeRawBufferPointer(start: output, count: length)))
   }
+
+  /// `crypt_gensalt_rn(3)`: a setting for the method `prefix` names, with
+  /// `count` rounds or cost (0 for the method's default) and a random salt
+  /// from libxcrypt's own source.
+  static func setting(prefix: String, count: Int) -> SecretBytes? {
+    var output = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
+    guard crypt_gensalt_rn(prefix, UInt(max(count, 0)), nil, 0, &output, Int32(output.count)) != nil,
+      output.first != CChar(UInt8(ascii: "*"))
+    else { return nil }
+    return SecretBytes(output.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) })
+  }
 }

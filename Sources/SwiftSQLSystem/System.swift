@@ -175,3 +175,19 @@ public final class Lock: @unchecked Sendable {
     return try body()
   }
 }
+
+extension System {
+  /// `explicit_bzero(3)` over a value's own memory (a C struct, an array).
+  public static func wipe<T>(_ value: inout T, count: Int) {
+    withUnsafeMutableBytes(of: &value) { buffer in
+      if let base = buffer.baseAddress { explicit_bzero(base, min(count, buffer.count)) }
+    }
+  }
+
+  /// `explicit_bzero(3)` over an array's elements.
+  public static func wipe(_ bytes: inout [UInt8], count: Int) {
+    bytes.withUnsafeMutableBytes { buffer in
+      if let base = buffer.baseAddress { explicit_bzero(base, min(count, buffer.count)) }
+    }
+  }
+}

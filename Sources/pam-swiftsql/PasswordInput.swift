@@ -52,4 +52,16 @@ enum PasswordInput {
   private static func printPrompt(_ text: String) {
     writeToStandardError(text)
   }
+
+  /// A new password: `-p`, one line of standard input when it is not a
+  /// terminal, or asked twice on the terminal (nil when the two differ).
+  static func readNew(option: String?) -> SecretBytes? {
+    if let option { return SecretBytes(Array(option.utf8)) }
+    if isatty(STDIN_FILENO) == 0 { return readLine(from: STDIN_FILENO) }
+    guard let first = promptWithoutEcho("Enter new password: "),
+      let second = promptWithoutEcho("Retype new password: ")
+    else { return nil }
+    let same = first.withBytes { a in second.withBytes { b in a.elementsEqual(b) } }
+    return same ? first : nil
+  }
 }

@@ -1,9 +1,8 @@
 // Covers the small byte utilities of the core: `PayloadDecoding.hex` and
 // `PayloadDecoding.base64` (the RFC 4648 §10 test vectors, upper- and
 // lower-case hex, and strict refusal of odd hex lengths, non-alphabet
-// characters and bad base64 padding), `ConstantTime.equal` (equal, unequal,
-// different lengths, empty), and `LogText.printable` (control characters
-// become '?', text over 400 bytes is cut and marked with "…").
+// characters and bad base64 padding), and `LogText.printable` (control
+// characters become '?', text over 400 bytes is cut and marked with "…").
 
 import SwiftSQLCore
 import Testing
@@ -14,10 +13,6 @@ private func hex(_ text: String) -> [UInt8]? {
 
 private func base64(_ text: String) -> [UInt8]? {
   Array(text.utf8).withUnsafeBytes { PayloadDecoding.base64($0) }
-}
-
-private func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-  lhs.withUnsafeBytes { l in rhs.withUnsafeBytes { r in ConstantTime.equal(l, r) } }
 }
 
 @Suite("PayloadDecoding.hex")
@@ -101,47 +96,6 @@ struct Base64DecodingTests {
     ])
   func badPadding(_ text: String) {
     #expect(base64(text) == nil)
-  }
-}
-
-@Suite("ConstantTime.equal")
-struct ConstantTimeTests {
-  @Test("equal byte strings are equal")
-  func equalBytes() {
-    #expect(equal(Array("secret".utf8), Array("secret".utf8)))
-    #expect(equal([0, 255, 1], [0, 255, 1]))
-  }
-
-  @Test("two empty byte strings are equal")
-  func empty() {
-    #expect(equal([], []))
-  }
-
-  @Test(
-    "byte strings that differ anywhere are unequal",
-    arguments: [
-      (Array("secret".utf8), Array("Secret".utf8)),
-      (Array("secret".utf8), Array("secreT".utf8)),
-      (Array("secret".utf8), Array("seXret".utf8)),
-      ([0x00], [0x80]),
-      ([0x01, 0x02], [0x01, 0x03]),
-    ] as [([UInt8], [UInt8])])
-  func unequal(lhs: [UInt8], rhs: [UInt8]) {
-    #expect(!equal(lhs, rhs))
-    #expect(!equal(rhs, lhs))
-  }
-
-  @Test(
-    "different lengths are unequal, even as a prefix",
-    arguments: [
-      (Array("secret".utf8), Array("secrets".utf8)),
-      (Array("secret".utf8), Array("secre".utf8)),
-      ([], [0]),
-      ([], Array("x".utf8)),
-    ] as [([UInt8], [UInt8])])
-  func differentLengths(lhs: [UInt8], rhs: [UInt8]) {
-    #expect(!equal(lhs, rhs))
-    #expect(!equal(rhs, lhs))
   }
 }
 

@@ -2,7 +2,9 @@
 // AuthenticatorTests: `FakeDirectory` answers queries with canned rows (or an
 // AuthFailure) and records every query it was asked with the values bound;
 // `FakeChecker` verifies a `{FAKE}password` stored value by comparing the
-// payload with the password, and calls every other stored value unusable.
+// payload with the password, and calls every other stored value unusable;
+// for upgrades it ranks FAKE below STRONG and makes `{STRONG}password`
+// values (or fails, when told to).
 // Also helpers to build rows, passwords and configurations.
 
 import SwiftSQLCore
@@ -52,6 +54,20 @@ final class FakeDirectory: UserDirectory {
 /// `{FAKE}` followed by the password itself.
 final class FakeChecker: PasswordChecker {
   private(set) var formats: [HashFormat] = []
+  /// Whether makeStoredValue fails.
+  var failsToMake = false
+  private(set) var made: [String] = []
+
+  func strength(of algorithm: String) -> Int? {
+    ["FAKE": 1, "STRONG": 4][algorithm]
+  }
+
+  func makeStoredValue(for password: Password, scheme: String, login: Login) -> Result<SecretBytes, SchemeProblem> {
+    if failsToMake { return .failure(SchemeProblem("cannot make \(scheme)")) }
+    let value = "{\(scheme)}" + String(decoding: password.bytes, as: UTF8.self)
+    made.append(value)
+    return .success(SecretBytes(Array(value.utf8)))
+  }
 
   func check(_ password: Password, stored: SecretBytes, format: HashFormat, context: QueryContext) -> CheckOutcome {
     formats.append(format)

@@ -15,10 +15,11 @@ final class PrivateChain {
   let service: PAMService
   let daemon: Saslauthd?
 
-  init(withSaslauthd: Bool = false) throws {
+  /// - Parameter extraConfig: more lines for the module's configuration.
+  init(withSaslauthd: Bool = false, extraConfig: String = "") throws {
     cluster = try PostgresCluster()
     do {
-      service = try PrivateChain.aliceService(in: cluster, installInEtc: withSaslauthd)
+      service = try PrivateChain.aliceService(in: cluster, installInEtc: withSaslauthd, extraConfig: extraConfig)
     } catch {
       cluster.destroy()
       throw error
@@ -33,7 +34,9 @@ final class PrivateChain {
   }
 
   /// Fills `cluster` with alice and makes a service that uses it.
-  private static func aliceService(in cluster: PostgresCluster, installInEtc: Bool) throws -> PAMService {
+  private static func aliceService(in cluster: PostgresCluster, installInEtc: Bool, extraConfig: String) throws
+    -> PAMService
+  {
     try cluster.createMailDatabase()
     let hash = try Accounts.mkpasswd("md5crypt")
     try cluster.sql(
@@ -44,7 +47,7 @@ final class PrivateChain {
       ]))
     let config =
       "driver = pgsql\nconnect = \(cluster.connectionString())\n\(Accounts.queries)\n"
-      + "connect_timeout = \(connectTimeout)\nquery_timeout = \(queryTimeout)\n"
+      + "connect_timeout = \(connectTimeout)\nquery_timeout = \(queryTimeout)\n" + extraConfig + "\n"
     return try PAMService(config: config, installInEtc: installInEtc)
   }
 
