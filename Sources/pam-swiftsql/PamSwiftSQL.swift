@@ -13,7 +13,7 @@ struct PamSwiftSQL: ParsableCommand {
       Exit status: 0 success, 1 authentication refused, 2 usage error,
       3 unavailable (saslauthd socket or database), 4 configuration or system error.
       """,
-    subcommands: [TestCommand.self, PAMCommand.self, HashCommand.self, VerifyCommand.self])
+    subcommands: [TestCommand.self, PAMCommand.self, DoctorCommand.self, HashCommand.self, VerifyCommand.self])
 
   static func main() {
     do {

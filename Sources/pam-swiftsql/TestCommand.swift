@@ -3,7 +3,8 @@
 // but it prints saslauthd's real reply ("0: NO \"PAM acct error\"") where
 // testsaslauthd hides it, says clearly when the socket is missing, refuses
 // the connection or is dropped, and defaults to the service "smtp" (what
-// Postfix uses), not "imap".
+// Postfix uses), not "imap". With --explain, a refusal is followed by the
+// doctor's checks for that request and the likely cause.
 
 import ArgumentParser
 import SaslauthdClient
@@ -44,6 +45,9 @@ struct TestCommand: ParsableCommand {
   @Option(name: .customLong("timeout"), help: "Seconds to wait for saslauthd's answer.")
   var timeout: Int = 10
 
+  @Flag(name: .customLong("explain"), help: "On refusal, run the doctor's checks for this request and name the cause.")
+  var explain = false
+
   func validate() throws {
     guard repeatCount >= 1 else { throw ValidationError("-R must be at least 1") }
     guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
@@ -54,15 +58,20 @@ struct TestCommand: ParsableCommand {
       printToStandardError("pam-swiftsql test: no password given (use -p, standard input or the prompt)")
       throw ExitStatus.usage.code
     }
-    let request = secret.withBytes { passwordBytes in
+    var request = secret.withBytes { passwordBytes in
       SaslauthdRequest(
         login: Array(user.utf8), password: Array(passwordBytes), service: Array(service.utf8),
         realm: Array(realm.utf8), clientAddress: clientAddress.map { Array($0.utf8) })
     }
+    // The request's copy of the password is overwritten when the command ends.
+    defer { request.password.withUnsafeMutableBytes { wipe($0) } }
     var worst = ExitStatus.success
+    var lastAnswer: Result<SaslauthdReply, SaslauthdError>? = nil
     for index in 0..<repeatCount {
       let status: ExitStatus
-      switch SaslauthdSocket.exchange(request, path: socket, timeoutSeconds: timeout) {
+      let answer = SaslauthdSocket.exchange(request, path: socket, timeoutSeconds: timeout)
+      if case .success(let reply) = answer, reply.isOK {} else { lastAnswer = answer }
+      switch answer {
       case .success(let reply) where reply.isOK:
         print("\(index): OK \"Success.\"")
         status = .success
@@ -81,6 +90,33 @@ struct TestCommand: ParsableCommand {
       }
       worst = max(worst, status)
     }
+    if explain, let lastAnswer {
+      explainRefusal(lastAnswer, password: secret)
+    }
     if worst != .success { throw worst.code }
+  }
+
+  /// Prints the doctor's checks for this request and the likely cause.
+  private func explainRefusal(_ answer: Result<SaslauthdReply, SaslauthdError>, password: SecretBytes) {
+    var options = Doctor.Options()
+    options.socket = socket
+    options.service = service
+    options.timeout = timeout
+    let doctor = Doctor(tree: SystemTree(root: nil), options: options)
+    doctor.options.login = doctor.loginPAMSees(login: user, realm: realm)
+    let request = Doctor.Request(login: user, realm: realm, service: service, socket: socket, answer: answer)
+    let (report, cause) = doctor.explain(request, password: password)
+    print("\nexplain: the checks for this request (service \(service), socket \(socket))")
+    print(DoctorReport.blocks(report.checks), terminator: "")
+    for entry in report.notRun {
+      print("       not run: \(entry.name) (needs \(entry.needs.joined(separator: ", ")))")
+    }
+    if let cause {
+      print("likely cause: \(cause.name): \(cause.evidence)")
+      print("fix: \(cause.fix)")
+    } else {
+      print("likely cause: none of these checks failed; pam_swiftsql's log line says why")
+      print("fix: grep pam_swiftsql /var/log/auth.log")
+    }
   }
 }

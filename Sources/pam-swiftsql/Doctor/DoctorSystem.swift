@@ -1,0 +1,176 @@
+// The doctor's boundary to libc: lstat(2), readlink(2), reading a small
+// file, listing a directory, connect(2) to a unix socket (also as another
+// user, in a forked child that drops to that user's ids first), and
+// dlopen(3)/dlsym(3) of a PAM module. Each C function is wrapped once here and
+// its errno (or dlerror text) is read at once into the result.
+
+import Glibc
+
+enum DoctorSystem {
+  enum FileType: String {
+    case regular = "regular file"
+    case directory
+    case symlink = "symbolic link"
+    case socket
+    case other = "special file"
+  }
+
+  /// What lstat(2) says about one path.
+  struct Status: Equatable {
+    let type: FileType
+    /// The permission bits (mode & 07777).
+    let mode: UInt32
+    let owner: UInt32
+    let group: UInt32
+    let device: UInt64
+    let inode: UInt64
+  }
+
+  /// `lstat(2)`; the errno on failure.
+  static func linkStatus(_ path: String) -> Result<Status, Failure> {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return .failure(Failure(call: "lstat", path: path, code: errno)) }
+    let type: FileType
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: type = .regular
+    case S_IFDIR: type = .directory
+    case S_IFLNK: type = .symlink
+    case S_IFSOCK: type = .socket
+    default: type = .other
+    }
+    return .success(
+      Status(
+        type: type, mode: UInt32(info.st_mode & 0o7777), owner: info.st_uid, group: info.st_gid,
+        device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+  }
+
+  /// `readlink(2)`.
+  static func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    guard count >= 0 else { return nil }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// The bytes of a file (`open`, `read`), at most `limit` of them.
+  static func readFile(_ path: String, limit: Int = 1 << 20) -> Result<[UInt8], Failure> {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+    guard descriptor >= 0 else { return .failure(Failure(call: "open", path: path, code: errno)) }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while bytes.count < limit {
+      let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      if count < 0 { return .failure(Failure(call: "read", path: path, code: errno)) }
+      if count == 0 { break }
+      bytes.append(contentsOf: chunk[0..<count])
+    }
+    return .success(Array(bytes.prefix(limit)))
+  }
+
+  /// The names in a directory (`opendir`, `readdir`), without "." and "..".
+  static func listDirectory(_ path: String) -> [String]? {
+    guard let directory = opendir(path) else { return nil }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+        let bytes = raw.prefix { $0 != 0 }
+        return String(decoding: bytes, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  /// The ids a process runs with, for `connect(_:as:)`.
+  struct Identity: Equatable {
+    let uid: UInt32
+    let gid: UInt32
+    let groups: [UInt32]
+  }
+
+  /// `connect(2)` to the unix socket at `path`, then close it. With
+  /// `identity`, the connection is made by a forked child after
+  /// `setgroups`, `setgid` and `setuid` to those ids (only when this
+  /// process runs as root). Returns 0, or the errno of the failed call.
+  static func connectUnix(_ path: String, as identity: Identity? = nil) -> Int32 {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let pathBytes = Array(path.utf8)
+    guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return ENAMETOOLONG }
+    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+      for (index, byte) in pathBytes.enumerated() { buffer[index] = byte }
+    }
+    guard let identity else { return connectOnce(&address) }
+    guard getuid() == 0 else { return EPERM }
+
+    // Everything the child needs is prepared before fork(2): after it, the
+    // child calls only async-signal-safe functions and _exit(2).
+    let groups = identity.groups.map { gid_t($0) }
+    let groupBuffer = UnsafeMutablePointer<gid_t>.allocate(capacity: max(groups.count, 1))
+    defer { groupBuffer.deallocate() }
+    for (index, group) in groups.enumerated() { groupBuffer[index] = group }
+    let child = fork()
+    if child < 0 { return errno }
+    if child == 0 {
+      if setgroups(groups.count, groupBuffer) != 0 || setgid(gid_t(identity.gid)) != 0
+        || setuid(uid_t(identity.uid)) != 0
+      {
+        _exit(126)
+      }
+      let code = connectOnce(&address)
+      _exit(code > 0 && code < 126 ? code : (code == 0 ? 0 : 125))
+    }
+    var status: Int32 = 0
+    while waitpid(child, &status, 0) < 0 {
+      if errno != EINTR { return errno }
+    }
+    guard status & 0x7F == 0 else { return EINTR }
+    let code = (status >> 8) & 0xFF
+    return code == 126 ? EPERM : code
+  }
+
+  private static func connectOnce(_ address: inout sockaddr_un) -> Int32 {
+    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard descriptor >= 0 else { return errno }
+    defer { close(descriptor) }
+    let result = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    return result == 0 ? 0 : errno
+  }
+
+  /// `dlopen(RTLD_NOW | RTLD_LOCAL)` as libpam loads a module, then
+  /// `dlsym` for each of `symbols`. nil when all are found, else what failed.
+  static func loadModule(_ path: String, symbols: [String]) -> String? {
+    _ = dlerror()
+    guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+      return dlerror().map { String(cString: $0) } ?? "dlopen failed"
+    }
+    defer { dlclose(handle) }
+    let missing = symbols.filter { dlsym(handle, $0) == nil }
+    return missing.isEmpty ? nil : "it does not define " + missing.joined(separator: ", ")
+  }
+
+  /// `strerror(3)`.
+  static func message(_ code: Int32) -> String {
+    String(cString: strerror(code))
+  }
+
+  /// This process's user id (`getuid(2)`).
+  static var userID: UInt32 { getuid() }
+
+  /// A failed call on a path, with its errno.
+  struct Failure: Error, Equatable {
+    let call: String
+    let path: String
+    let code: Int32
+
+    var isMissing: Bool { code == ENOENT || code == ENOTDIR }
+    var message: String { "\(call) \(path): \(DoctorSystem.message(code))" }
+  }
+}
