@@ -36,6 +36,7 @@ let package = Package(
     .systemLibrary(name: "CLibCrypt", path: "Sources/CLibCrypt"),
     .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
     .systemLibrary(name: "CLibArgon2", path: "Sources/CLibArgon2"),
+    .systemLibrary(name: "CLibMariaDB", path: "Sources/CLibMariaDB"),
 
     // The pure core: no C, no Foundation, Embedded-Swift subset.
     .target(name: "SwiftSQLCore"),
@@ -48,7 +49,8 @@ let package = Package(
     .target(
       name: "SwiftSQLSchemes",
       dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibCrypt", "CLibCrypto", "CLibArgon2"]),
-    .target(name: "SwiftSQLBackends", dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibPQ", "CSQLite3"]),
+    .target(
+      name: "SwiftSQLBackends", dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibPQ", "CSQLite3", "CLibMariaDB"]),
 
     // The PAM glue: libpam boundary, per-process state, the mapping to PAM_*.
     .target(

@@ -23,7 +23,10 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086  # word splitting of the package list is intended
-if ! apt-get install -y --no-install-recommends $missing; then
-  apt-get update
-  apt-get install -y --no-install-recommends $missing
+# Wait up to five minutes for another apt or dpkg run to finish.
+lock="-o DPkg::Lock::Timeout=300"
+# shellcheck disable=SC2086
+if ! apt-get install $lock -y --no-install-recommends $missing; then
+  apt-get $lock update
+  apt-get install $lock -y --no-install-recommends $missing
 fi

@@ -6,6 +6,7 @@ import SwiftSQLCore
 public enum Database {
   case postgres(PostgresDatabase)
   case sqlite(SQLiteDatabase)
+  case mariadb(MariaDBDatabase)
 
   /// What decides whether an open database can serve a new configuration:
   /// a change to any of these opens a new connection.
@@ -32,6 +33,10 @@ public enum Database {
           connectionString: key.connect, connectTimeout: key.connectTimeout, queryTimeout: key.queryTimeout))
     case .sqlite:
       self = .sqlite(SQLiteDatabase(path: key.connect, queryTimeout: key.queryTimeout))
+    case .mysql:
+      self = .mariadb(
+        MariaDBDatabase(
+          connectionString: key.connect, connectTimeout: key.connectTimeout, queryTimeout: key.queryTimeout))
     }
   }
 
@@ -40,6 +45,7 @@ public enum Database {
     switch self {
     case .postgres(let database): try database.rows(sql: sql, values: values, limit: limit, log: log)
     case .sqlite(let database): try database.rows(sql: sql, values: values, limit: limit, log: log)
+    case .mariadb(let database): try database.rows(sql: sql, values: values, limit: limit, log: log)
     }
   }
 }

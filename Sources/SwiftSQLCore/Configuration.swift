@@ -154,14 +154,15 @@ extension Configuration {
     }
 
     let style = settings.driver.placeholderStyle
+    let escapes = settings.driver.backslashEscapes
     let passwordQuery = try compileLoginQuery(
-      "password_query", passwordTemplate, style: style, place: place(of: "password_query"))
+      "password_query", passwordTemplate, style: style, backslashEscapes: escapes, place: place(of: "password_query"))
     var accountQuery: CompiledQuery? = nil
     if let accountTemplate = settings.accountQuery {
       accountQuery = try compileLoginQuery(
-        "account_query", accountTemplate, style: style, place: place(of: "account_query"))
+        "account_query", accountTemplate, style: style, backslashEscapes: escapes, place: place(of: "account_query"))
     }
-    let upgrade = try resolveUpgrade(settings, style: style, place: place, canGenerateScheme: canGenerateScheme)
+    let upgrade = try resolveUpgrade(settings, place: place, canGenerateScheme: canGenerateScheme)
     return Configuration(
       settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, upgrade: upgrade,
       warnings: warnings)
@@ -171,7 +172,7 @@ extension Configuration {
   /// binds the new value (%w) and the login; the scheme is one the module
   /// can make.
   static func resolveUpgrade(
-    _ settings: Settings, style: PlaceholderStyle, place: (String) -> String, canGenerateScheme: (String) -> Bool
+    _ settings: Settings, place: (String) -> String, canGenerateScheme: (String) -> Bool
   ) throws(ConfigurationError) -> Upgrade? {
     switch (settings.passwordUpdateQuery, settings.upgradeScheme) {
     case (nil, nil):
@@ -191,7 +192,8 @@ extension Configuration {
             + "use e.g. ARGON2ID, BLF-CRYPT or SHA512-CRYPT")
       }
       let query = try compileLoginQuery(
-        "password_update_query", template, style: style, place: place("password_update_query"), allowsNewHash: true)
+        "password_update_query", template, style: settings.driver.placeholderStyle,
+        backslashEscapes: settings.driver.backslashEscapes, place: place("password_update_query"), allowsNewHash: true)
       guard query.parameters.contains(where: { $0.variable == .newHash }) else {
         throw ConfigurationError(
           "password_update_query in \(place("password_update_query")) does not store %w, the new value")
@@ -204,11 +206,13 @@ extension Configuration {
   /// (%u, or %n): a query without it would return the same row for every
   /// login, and with a one-row table every login would share one password.
   static func compileLoginQuery(
-    _ key: String, _ template: String, style: PlaceholderStyle, place: String, allowsNewHash: Bool = false
+    _ key: String, _ template: String, style: PlaceholderStyle, backslashEscapes: Bool, place: String,
+    allowsNewHash: Bool = false
   ) throws(ConfigurationError) -> CompiledQuery {
     let query: CompiledQuery
     do {
-      query = try QueryTemplate.compile(template, style: style, allowsNewHash: allowsNewHash)
+      query = try QueryTemplate.compile(
+        template, style: style, backslashEscapes: backslashEscapes, allowsNewHash: allowsNewHash)
     } catch {
       throw ConfigurationError("\(key) in \(place): \(error.reason)")
     }

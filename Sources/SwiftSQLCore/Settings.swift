@@ -9,14 +9,20 @@
 public enum Driver: String, Sendable, CaseIterable {
   case pgsql
   case sqlite
+  /// MariaDB or MySQL, through MariaDB Connector/C.
+  case mysql
 
   /// How this driver's SQL writes a bound parameter.
   public var placeholderStyle: PlaceholderStyle {
     switch self {
     case .pgsql: .numbered
-    case .sqlite: .positional
+    case .sqlite, .mysql: .positional
     }
   }
+
+  /// Whether a backslash escapes a quote inside '…' (MariaDB's default
+  /// sql_mode); PostgreSQL and SQLite follow the standard.
+  public var backslashEscapes: Bool { self == .mysql }
 }
 
 /// The module's settings. The defaults here are the documented ones.
@@ -84,7 +90,9 @@ extension Settings {
     },
     SettingOption(
       key: "connect",
-      summary: "For pgsql a libpq connection string (it must name user=); for sqlite the database file."
+      summary:
+        "For pgsql a libpq connection string (it must name user=); for mysql host=, port=, socket=, user=, "
+        + "password=, dbname=, ssl_* or option_file=; for sqlite the database file."
     ) { (settings: inout Settings, value: String) throws(SettingProblem) in
       settings.connect = value.isEmpty ? nil : value
     },
@@ -120,7 +128,7 @@ extension Settings {
     },
     SettingOption(
       key: "driver",
-      summary: "The database: pgsql or sqlite (default sqlite)."
+      summary: "The database: pgsql, mysql (MariaDB or MySQL) or sqlite (default sqlite)."
     ) { (settings: inout Settings, value: String) throws(SettingProblem) in
       guard let driver = Driver(rawValue: value) else {
         throw SettingProblem("expected one of: " + Driver.allCases.map { $0.rawValue }.joined(separator: ", "))
