@@ -7,6 +7,8 @@
 // and the account row's columns decide account management. After a verified
 // login whose stored value uses a weaker scheme than upgrade_scheme, it
 // stores a fresh one; that step can only log, never change the answer.
+// After each answer it runs the configured audit statement, which likewise
+// can only log.
 //
 // The capabilities are generic parameters, not existentials, so the core
 // compiles in Embedded Swift; tests pass in-memory fakes.
@@ -47,6 +49,22 @@ public struct SchemeProblem: Error, Equatable, Sendable {
   public init(_ message: String) { self.message = message }
 }
 
+/// The PAM step an audit statement follows.
+public enum AuditStep: Sendable {
+  case authentication
+  case account
+}
+
+/// Where the module runs, for `%{pid}` and `%{hostname}`.
+public struct ProcessFacts: Sendable {
+  public let pid: String
+  public let hostname: String
+  public init(pid: String, hostname: String) {
+    self.pid = pid
+    self.hostname = hostname
+  }
+}
+
 /// The account flags `account_query` may return, by column name.
 public enum AccountColumn {
   public static let active = "active"
@@ -71,10 +89,10 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
 
   var settings: Settings { configuration.settings }
 
-  /// Parses the login, applying `default_domain`.
+  /// Parses the login, applying `default_domain` and `allow_bare_logins`.
   public func login(_ raw: [UInt8]) throws(AuthFailure) -> Login {
     do {
-      return try Login.parse(raw, defaultDomain: settings.defaultDomain)
+      return try Login.parse(raw, defaultDomain: settings.defaultDomain, keepsBareLogin: settings.allowBareLogins)
     } catch {
       throw .loginRejected(error)
     }
@@ -198,6 +216,57 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
     case "f", "false", "0", "n", "no", "off", "": return false
     default:
       throw .misconfigured("account_query column \(name) holds a value that is not a boolean")
+    }
+  }
+
+  /// Runs the audit statement for `step` and its outcome (`failure` nil on
+  /// success), if one is configured. The answer is already decided: a
+  /// failing statement is logged and changes nothing. Nothing is run when
+  /// the database was unavailable (the statement would only wait for the
+  /// same timeout again).
+  ///
+  /// A login that was refused before any query is bound as it was given,
+  /// made printable (control characters as '?', cut to a few hundred
+  /// bytes), with %n the same and %d empty.
+  public func audit(
+    _ step: AuditStep, login raw: [UInt8], failure: AuthFailure?, service: String, remoteHost: String,
+    process: ProcessFacts
+  ) {
+    let audit = configuration.audit
+    let query: CompiledQuery?
+    switch (step, failure) {
+    case (.authentication, nil): query = audit.authSuccess
+    case (.authentication, .some): query = audit.authFailure
+    case (.account, nil): query = audit.accountSuccess
+    case (.account, .some): query = audit.accountFailure
+    }
+    guard let query else { return }
+    if case .unavailable = failure { return }
+
+    let login: Login
+    do {
+      login = try self.login(raw)
+    } catch {
+      login = Login(localPart: LogText.printable(raw), domain: "")
+    }
+    var context = QueryContext(login: login, service: service, remoteHost: remoteHost)
+    context.reason = failure?.reason ?? ""
+    context.pid = process.pid
+    context.hostname = process.hostname
+    let name = Self.auditKey(step, succeeded: failure == nil)
+    do {
+      _ = try directory.rows(of: query, for: context, limit: 0)
+      log.debug("\(name) ran for \(login.full)")
+    } catch {
+      log.error("\(name) failed for \(login.full) (the answer stands): \(error.reason)")
+    }
+  }
+
+  /// The setting that holds the audit statement for a step and outcome.
+  static func auditKey(_ step: AuditStep, succeeded: Bool) -> String {
+    switch step {
+    case .authentication: succeeded ? "auth_success_query" : "auth_failure_query"
+    case .account: succeeded ? "account_success_query" : "account_failure_query"
     }
   }
 }

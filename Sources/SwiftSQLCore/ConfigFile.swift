@@ -26,7 +26,9 @@ public struct ConfigSyntaxError: Error, Equatable, Sendable {
 }
 
 public enum ConfigFile {
-  public static func parse(_ text: String) throws(ConfigSyntaxError) -> [ConfigEntry] {
+  /// - Parameter dottedKeys: also accept `.` in keys (pam_mysql's
+  ///   `users.host = …` files).
+  public static func parse(_ text: String, dottedKeys: Bool = false) throws(ConfigSyntaxError) -> [ConfigEntry] {
     var entries: [ConfigEntry] = []
     var pending: (text: String, line: Int)? = nil
     var number = 0
@@ -43,22 +45,22 @@ public enum ConfigFile {
       }
       if continues { continue }
       if let complete = pending {
-        entries.append(try entry(complete.text, line: complete.line))
+        entries.append(try entry(complete.text, line: complete.line, dottedKeys: dottedKeys))
       }
       pending = nil
     }
     if let complete = pending {
-      entries.append(try entry(complete.text, line: complete.line))
+      entries.append(try entry(complete.text, line: complete.line, dottedKeys: dottedKeys))
     }
     return entries
   }
 
-  static func entry(_ text: String, line: Int) throws(ConfigSyntaxError) -> ConfigEntry {
+  static func entry(_ text: String, line: Int, dottedKeys: Bool) throws(ConfigSyntaxError) -> ConfigEntry {
     guard let equals = text.firstIndex(of: "=") else {
       throw ConfigSyntaxError(line: line, message: "expected 'key = value'")
     }
     let key = trimmed(text[..<equals])
-    guard !key.isEmpty, key.utf8.allSatisfy({ isKeyByte($0) }) else {
+    guard !key.isEmpty, key.utf8.allSatisfy({ isKeyByte($0) || (dottedKeys && $0 == ascii(".")) }) else {
       throw ConfigSyntaxError(
         line: line, message: "'\(key)' is not a key: keys are lower-case letters, digits and '_'")
     }

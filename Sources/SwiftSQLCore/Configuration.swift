@@ -62,6 +62,8 @@ public struct Configuration: Sendable {
   /// The transparent upgrade, when password_update_query and upgrade_scheme
   /// are set.
   public let upgrade: Upgrade?
+  /// The audit statements, by step and outcome.
+  public let audit: Audit
   /// Unknown keys and arguments, to be logged once.
   public let warnings: [String]
 
@@ -69,6 +71,14 @@ public struct Configuration: Sendable {
   public struct Upgrade: Sendable {
     public let scheme: String
     public let query: CompiledQuery
+  }
+
+  /// Statements run after a step's answer is decided.
+  public struct Audit: Sendable {
+    public let authSuccess: CompiledQuery?
+    public let authFailure: CompiledQuery?
+    public let accountSuccess: CompiledQuery?
+    public let accountFailure: CompiledQuery?
   }
 }
 
@@ -163,8 +173,21 @@ extension Configuration {
         "account_query", accountTemplate, style: style, backslashEscapes: escapes, place: place(of: "account_query"))
     }
     let upgrade = try resolveUpgrade(settings, place: place, canGenerateScheme: canGenerateScheme)
+    func auditQuery(_ key: String, _ template: String?) throws(ConfigurationError) -> CompiledQuery? {
+      guard let template else { return nil }
+      do {
+        return try QueryTemplate.compile(template, style: style, backslashEscapes: escapes, allowsReason: true)
+      } catch {
+        throw ConfigurationError("\(key) in \(place(of: key)): \(error.reason)")
+      }
+    }
+    let audit = Audit(
+      authSuccess: try auditQuery("auth_success_query", settings.authSuccessQuery),
+      authFailure: try auditQuery("auth_failure_query", settings.authFailureQuery),
+      accountSuccess: try auditQuery("account_success_query", settings.accountSuccessQuery),
+      accountFailure: try auditQuery("account_failure_query", settings.accountFailureQuery))
     return Configuration(
-      settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, upgrade: upgrade,
+      settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, upgrade: upgrade, audit: audit,
       warnings: warnings)
   }
 

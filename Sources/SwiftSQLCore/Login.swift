@@ -5,11 +5,11 @@
 // DESIGN.md §2); without one it is refused with a reason that says what to do.
 
 /// A validated login. `full` is what `%u` binds, `localPart` is `%n`,
-/// `domain` is `%d`.
+/// `domain` is `%d` (empty for a bare login kept with allow_bare_logins).
 public struct Login: Equatable, Sendable {
   public let localPart: String
   public let domain: String
-  public var full: String { localPart + "@" + domain }
+  public var full: String { domain.isEmpty ? localPart : localPart + "@" + domain }
 
   /// The limits of RFC 5321 §4.5.3.1 that mail servers enforce.
   public static let maximumBytes = 320
@@ -26,7 +26,11 @@ public struct Login: Equatable, Sendable {
   /// - Parameters:
   ///   - raw: the bytes of `PAM_USER`, without a terminating NUL.
   ///   - defaultDomain: the `default_domain` setting, already validated.
-  public static func parse(_ raw: [UInt8], defaultDomain: String?) throws(LoginRejection) -> Login {
+  ///   - keepsBareLogin: `allow_bare_logins`: a name without `@` and without
+  ///     a default domain is kept as it is (domain empty) instead of refused.
+  public static func parse(_ raw: [UInt8], defaultDomain: String?, keepsBareLogin: Bool = false)
+    throws(LoginRejection) -> Login
+  {
     if raw.isEmpty { throw .empty }
     if raw.count > maximumBytes { throw .tooLong(bytes: raw.count) }
     guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
@@ -38,16 +42,20 @@ public struct Login: Equatable, Sendable {
       local = text[..<at]
       domain = text[text.index(after: at)...]
       if domain.isEmpty { throw .emptyDomain }
-    } else {
-      guard let defaultDomain else { throw .bareWithoutDefaultDomain }
+    } else if let defaultDomain {
       local = text[...]
       domain = defaultDomain[...]
+    } else if keepsBareLogin {
+      local = text[...]
+      domain = ""[...]
+    } else {
+      throw .bareWithoutDefaultDomain
     }
     if local.isEmpty { throw .emptyLocalPart }
     // The limits apply to what is bound: after a default domain is added and
     // the domain lower-cased (which can make some characters longer).
     let login = Login(localPart: String(local), domain: String(domain).lowercased())
-    let total = login.localPart.utf8.count + 1 + login.domain.utf8.count
+    let total = login.full.utf8.count
     if total > maximumBytes { throw .tooLong(bytes: total) }
     if login.localPart.utf8.count > maximumLocalPartBytes {
       throw .localPartTooLong(bytes: login.localPart.utf8.count)

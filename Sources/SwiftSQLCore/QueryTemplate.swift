@@ -23,15 +23,26 @@ public enum QueryVariable: Equatable, Hashable, Sendable {
   /// password_update_query only. (In Dovecot %w is the plaintext password;
   /// the module never binds a plaintext password.)
   case newHash
+  /// `%{reason}`: why the login failed (empty on success), in the audit
+  /// queries only.
+  case reason
+  /// `%{pid}`: the process that ran the query (a saslauthd or Dovecot
+  /// worker).
+  case pid
+  /// `%{hostname}`: this machine's name.
+  case hostname
 
-  /// The one-letter and long names, as Dovecot spells them.
-  static let names: [(short: Character, long: String, variable: QueryVariable)] = [
+  /// The one-letter (nil for none) and long names, as Dovecot spells them.
+  static let names: [(short: Character?, long: String, variable: QueryVariable)] = [
     ("u", "user", .user),
     ("n", "username", .username),
     ("d", "domain", .domain),
     ("s", "service", .service),
     ("r", "rip", .remoteHost),
     ("w", "new_hash", .newHash),
+    (nil, "reason", .reason),
+    (nil, "pid", .pid),
+    (nil, "hostname", .hostname),
   ]
 }
 
@@ -73,6 +84,11 @@ public struct QueryContext: Sendable {
   public let remoteHost: String
   /// The new stored value for password_update_query; empty otherwise.
   public var newHash: String = ""
+  /// Why the login failed, for the audit queries; empty on success.
+  public var reason: String = ""
+  /// The process id and host name, as the PAM glue reads them.
+  public var pid: String = ""
+  public var hostname: String = ""
 
   public init(login: Login, service: String, remoteHost: String) {
     self.login = login
@@ -89,6 +105,9 @@ public struct QueryContext: Sendable {
     case .service: value = service
     case .remoteHost: value = remoteHost
     case .newHash: value = newHash
+    case .reason: value = reason
+    case .pid: value = pid
+    case .hostname: value = hostname
     }
     return parameter.lowercased ? value.lowercased() : value
   }
@@ -104,6 +123,7 @@ public enum TemplateError: Error, Equatable, Sendable {
   case unterminatedComment(offset: Int)
   case literalPlaceholder(String, offset: Int)
   case newHashNotAllowed(offset: Int)
+  case reasonNotAllowed(offset: Int)
   case empty
 
   public var reason: String {
@@ -123,6 +143,8 @@ public enum TemplateError: Error, Equatable, Sendable {
       "'\(text)' at byte \(offset) is a placeholder; write the variable (%u, %n, %d, …) instead"
     case .newHashNotAllowed(let offset):
       "%w at byte \(offset) is the new stored value, which only password_update_query can use"
+    case .reasonNotAllowed(let offset):
+      "%{reason} at byte \(offset) is why a login failed, which only the audit queries can use"
     case .empty: "the query is empty"
     }
   }
@@ -134,12 +156,15 @@ public enum QueryTemplate {
   /// - Parameters:
   ///   - backslashEscapes: whether `\` escapes a quote inside '…'
   ///     (MariaDB's default); PostgreSQL and SQLite follow the standard.
-  ///   `allowsNewHash`: whether `%w` may be used (password_update_query).
+  ///   - allowsNewHash: whether `%w` may be used (password_update_query).
+  ///   - allowsReason: whether `%{reason}` may be used (audit queries).
   public static func compile(
-    _ template: String, style: PlaceholderStyle, backslashEscapes: Bool = false, allowsNewHash: Bool = false
+    _ template: String, style: PlaceholderStyle, backslashEscapes: Bool = false, allowsNewHash: Bool = false,
+    allowsReason: Bool = false
   ) throws(TemplateError) -> CompiledQuery {
     var scanner = TemplateScanner(
-      bytes: Array(template.utf8), style: style, backslashEscapes: backslashEscapes, allowsNewHash: allowsNewHash)
+      bytes: Array(template.utf8), style: style, backslashEscapes: backslashEscapes, allowsNewHash: allowsNewHash,
+      allowsReason: allowsReason)
     return try scanner.run()
   }
 }
@@ -151,16 +176,18 @@ struct TemplateScanner {
   let style: PlaceholderStyle
   let backslashEscapes: Bool
   let allowsNewHash: Bool
+  let allowsReason: Bool
   var position = 0
   var output: [UInt8] = []
   var parameters: [QueryParameter] = []
   var numbers: [QueryParameter: Int] = [:]
 
-  init(bytes: [UInt8], style: PlaceholderStyle, backslashEscapes: Bool, allowsNewHash: Bool) {
+  init(bytes: [UInt8], style: PlaceholderStyle, backslashEscapes: Bool, allowsNewHash: Bool, allowsReason: Bool) {
     self.bytes = bytes
     self.style = style
     self.backslashEscapes = backslashEscapes
     self.allowsNewHash = allowsNewHash
+    self.allowsReason = allowsReason
   }
 
   mutating func run() throws(TemplateError) -> CompiledQuery {
@@ -236,6 +263,7 @@ struct TemplateScanner {
   /// `parameter`, unless it is `%w` outside password_update_query.
   func permitted(_ parameter: QueryParameter, at offset: Int) throws(TemplateError) -> QueryParameter {
     if parameter.variable == .newHash && !allowsNewHash { throw .newHashNotAllowed(offset: offset) }
+    if parameter.variable == .reason && !allowsReason { throw .reasonNotAllowed(offset: offset) }
     return parameter
   }
 

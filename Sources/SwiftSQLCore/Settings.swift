@@ -44,6 +44,14 @@ public struct Settings: Equatable, Sendable {
   public var queryTimeout: Int = 5
   public var nullok = false
   public var debug = false
+  /// Keep a login without `@` as it is (tables of bare names, as pam_mysql
+  /// and pam_pgsql setups often have) instead of refusing it.
+  public var allowBareLogins = false
+  /// Audit queries, run after the answer is decided; they cannot change it.
+  public var authSuccessQuery: String? = nil
+  public var authFailureQuery: String? = nil
+  public var accountSuccessQuery: String? = nil
+  public var accountFailureQuery: String? = nil
 
   public init() {}
 
@@ -82,11 +90,41 @@ extension Settings {
   /// The options table, sorted by key.
   public static let options: [SettingOption] = [
     SettingOption(
+      key: "account_failure_query",
+      summary: "Optional statement run after account management refused a login (%{reason} says why)."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.accountFailureQuery = value.isEmpty ? nil : value
+    },
+    SettingOption(
       key: "account_query",
       summary: "Optional query whose row decides account management by its columns "
         + "active, expired and password_expired."
     ) { (settings: inout Settings, value: String) throws(SettingProblem) in
       settings.accountQuery = value.isEmpty ? nil : value
+    },
+    SettingOption(
+      key: "account_success_query",
+      summary: "Optional statement run after account management allowed a login."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.accountSuccessQuery = value.isEmpty ? nil : value
+    },
+    SettingOption(
+      key: "allow_bare_logins",
+      summary: "Keep a login without @domain as it is when default_domain is not set (default no: refuse it)."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.allowBareLogins = try parseBool(value)
+    },
+    SettingOption(
+      key: "auth_failure_query",
+      summary: "Optional statement run after a failed authentication, e.g. an audit INSERT (%{reason} says why)."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.authFailureQuery = value.isEmpty ? nil : value
+    },
+    SettingOption(
+      key: "auth_success_query",
+      summary: "Optional statement run after a successful authentication, e.g. an audit INSERT."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.authSuccessQuery = value.isEmpty ? nil : value
     },
     SettingOption(
       key: "connect",

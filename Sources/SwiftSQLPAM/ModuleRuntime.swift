@@ -17,6 +17,7 @@ final class ModuleRuntime: @unchecked Sendable {
 
   private struct CachedConfiguration {
     let arguments: [String]
+    let plan: ConfigurationPlan
     let file: System.FileIdentity?
     let configuration: Configuration
   }
@@ -25,43 +26,49 @@ final class ModuleRuntime: @unchecked Sendable {
   private var database: (key: Database.Key, database: Database)? = nil
   private var availability = Availability()
 
-  /// The configuration for these module arguments. Warnings (unknown keys)
-  /// are logged when the file is (re-)read, not on every login.
+  /// The configuration for these module arguments: our own file, or
+  /// pam_mysql's / pam_pgsql's options (ConfigurationDialect). Warnings
+  /// (unknown keys, compatibility notes) are logged when the file is
+  /// (re-)read, not on every login.
   func configuration(arguments: [String], log: Log) throws(AuthFailure) -> Configuration {
     try lock.withLock { () throws(AuthFailure) -> Configuration in
-      let parsed = ModuleArguments(arguments)
-      let path = parsed.configPath
+      let plan = ConfigurationDialect.plan(arguments: arguments) { path in
+        if case .success = System.identity(of: path) { return true }
+        return false
+      }
       var current: System.FileIdentity? = nil
-      if case .success(let identity) = System.identity(of: path) { current = identity }
-      if let cached, cached.arguments == arguments, cached.file == current {
+      if let path = plan.file, case .success(let identity) = System.identity(of: path) { current = identity }
+      if let cached, cached.arguments == arguments, cached.plan == plan, cached.file == current {
         return cached.configuration
       }
 
       var text: String? = nil
       var file: System.FileIdentity? = nil
-      switch System.readFile(path) {
-      case .success(let (bytes, identity)):
-        guard let decoded = String(validating: bytes, as: UTF8.self) else {
-          throw .misconfigured("\(path) is not valid UTF-8")
+      if let path = plan.file {
+        switch System.readFile(path) {
+        case .success(let (bytes, identity)):
+          guard let decoded = String(validating: bytes, as: UTF8.self) else {
+            throw .misconfigured("\(path) is not valid UTF-8")
+          }
+          text = decoded
+          file = identity
+        case .failure(let error) where error.isMissingFile:
+          text = nil
+        case .failure(let error):
+          throw .misconfigured("cannot read \(error.message)")
         }
-        text = decoded
-        file = identity
-      case .failure(let error) where error.isMissingFile:
-        text = nil
-      case .failure(let error):
-        throw .misconfigured("cannot read \(error.message)")
       }
 
       let configuration: Configuration
       do throws(ConfigurationError) {
         configuration = try Configuration.resolve(
-          fileText: text, arguments: parsed, isKnownScheme: SchemeRegistry.knows,
+          plan: plan, fileText: text, arguments: arguments, isKnownScheme: SchemeRegistry.knows,
           canGenerateScheme: SchemeRegistry.canGenerate)
       } catch {
         throw .misconfigured(error.message)
       }
       for warning in configuration.warnings { log.warning(warning) }
-      cached = CachedConfiguration(arguments: arguments, file: file, configuration: configuration)
+      cached = CachedConfiguration(arguments: arguments, plan: plan, file: file, configuration: configuration)
       return configuration
     }
   }

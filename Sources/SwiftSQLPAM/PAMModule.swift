@@ -2,12 +2,14 @@
 // management. Each reads the module arguments and the configuration, builds
 // the core's Authenticator over the process's database and the scheme
 // registry, and turns its answer into a PAM code through PAMResult, writing
-// one log line per failure: login, service, remote host, reason. Nothing
-// here can trap: every failure is a value.
+// one log line per failure: login, service, remote host, reason; then it
+// runs the audit statement for that outcome. Nothing here can trap: every
+// failure is a value.
 
 import CPAM
 import SwiftSQLCore
 import SwiftSQLSchemes
+import SwiftSQLSystem
 
 public enum PAMModule {
   /// pam_sm_authenticate.
@@ -16,7 +18,7 @@ public enum PAMModule {
   ) -> PAMCode {
     guard let pamh else { return PAM_SERVICE_ERR }
     let handle = PAMHandle(raw: pamh)
-    return run(handle, step: "authentication", arguments: arguments(argc, argv)) { request throws(StepError) in
+    return run(handle, step: .authentication, arguments: arguments(argc, argv)) { request throws(StepError) in
       let password: Password
       switch handle.password() {
       case .success(let token): password = token
@@ -41,7 +43,7 @@ public enum PAMModule {
   ) -> PAMCode {
     guard let pamh else { return PAM_SERVICE_ERR }
     let handle = PAMHandle(raw: pamh)
-    return run(handle, step: "account", arguments: arguments(argc, argv)) { request throws(StepError) in
+    return run(handle, step: .account, arguments: arguments(argc, argv)) { request throws(StepError) in
       do throws(AuthFailure) {
         return try request.authenticator.authorize(
           login: request.user, service: request.service, remoteHost: request.remoteHost,
@@ -82,15 +84,18 @@ public enum PAMModule {
   }
 
   /// Loads the configuration, reads the login, runs `body`, maps and logs
-  /// the outcome.
+  /// the outcome, and runs the audit statement for it.
   static func run(
-    _ handle: PAMHandle, step: String, arguments: [String], _ body: (Request) throws(StepError) -> Login
+    _ handle: PAMHandle, step: AuditStep, arguments: [String], _ body: (Request) throws(StepError) -> Login
   ) -> PAMCode {
     let service = handle.service
     let remoteHost = handle.remoteHost
+    let name = step == .authentication ? "authentication" : "account"
     var shownUser = "?"
     // Until the configuration is read, log as if debug were off.
     var log = Log(debugEnabled: false, write: handle.syslog)
+    // Set once the login is read: the audit needs both.
+    var request: Request? = nil
     do throws(StepError) {
       let configuration: Configuration
       do throws(AuthFailure) {
@@ -106,21 +111,35 @@ public enum PAMModule {
       }
       shownUser = LogText.printable(user)
       let directory = RuntimeDirectory(runtime: .shared, settings: configuration.settings, log: log)
-      let request = Request(
+      let prepared = Request(
         user: user, service: service, remoteHost: remoteHost, settings: configuration.settings,
         authenticator: Authenticator(
           configuration: configuration, directory: directory, checker: SchemeRegistry(), log: log))
-      let login = try body(request)
-      log.debug("\(step) succeeded; user=\(login.full) service=\(service) rhost=\(LogText.printable(remoteHost))")
+      request = prepared
+      let login = try body(prepared)
+      log.debug("\(name) succeeded; user=\(login.full) service=\(service) rhost=\(LogText.printable(remoteHost))")
+      audit(request, step: step, failure: nil)
       return PAM_SUCCESS
     } catch {
       let (code, level, reason) = error.result
       let line =
-        "\(step) failure; user=\(shownUser) service=\(LogText.printable(service)) "
+        "\(name) failure; user=\(shownUser) service=\(LogText.printable(service)) "
         + "rhost=\(LogText.printable(remoteHost)) reason=\(reason)"
       handle.syslog(level, line)
+      switch error {
+      case .failure(let failure): audit(request, step: step, failure: failure)
+      case .pam: audit(request, step: step, failure: .internalError(reason))
+      }
       return code
     }
+  }
+
+  /// The audit statement for a step's outcome, when the login was read.
+  static func audit(_ request: Request?, step: AuditStep, failure: AuthFailure?) {
+    guard let request else { return }
+    request.authenticator.audit(
+      step, login: request.user, failure: failure, service: request.service, remoteHost: request.remoteHost,
+      process: ProcessFacts(pid: String(System.processID()), hostname: System.hostname()))
   }
 
   static func arguments(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> [String] {

@@ -1,5 +1,5 @@
 // The boundary to libc for the module's own system calls: a monotonic clock,
-// poll(2) with a deadline, getpid(2), stat(2), reading a whole small file,
+// poll(2) with a deadline, getpid(2), gethostname(2), stat(2), reading a whole small file,
 // and explicit_bzero(3). Each call is wrapped once and its errno read at once
 // into `SystemError`. (libpq, sqlite3, libcrypt and libpam have their own
 // boundary files.) Nothing here looks up users or groups: the module must
@@ -79,6 +79,18 @@ public enum System {
 
   /// `getpid(2)`.
   public static func processID() -> Int32 { getpid() }
+
+  /// `gethostname(2)`: this machine's name as the kernel has it (no DNS, no
+  /// NSS); empty if it cannot be read.
+  public static func hostname() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    let result = buffer.withUnsafeMutableBufferPointer { pointer in
+      guard let base = pointer.baseAddress else { return Int32(-1) }
+      return gethostname(base, pointer.count - 1)
+    }
+    guard result == 0, let end = buffer.firstIndex(of: 0) else { return "" }
+    return String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
 
   /// `close(2)`, for a descriptor inherited across fork that must not be
   /// used (closing the child's copy does not affect the parent).

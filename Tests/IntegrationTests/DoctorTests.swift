@@ -368,6 +368,15 @@ struct DoctorTests {
       chmod($0.path("/etc/pam_swiftsql.conf"), 0o644)
     },
     DoctorFault(
+      "a pam_mysql line with passwd= in the world-readable PAM file", fails: ["pam-line-password", "config-file"],
+      fixOf: "pam-line-password", fix: ["config_file=", "remove passwd= from /etc/pam.d/smtp"],
+      evidence: ["world-readable", "passwd="]
+    ) {
+      try $0.edit("/etc/pam.d/smtp") {
+        $0.replacingOccurrences(of: "pam_swiftsql.so\n", with: "pam_swiftsql.so user=mail passwd=s3cret db=mail\n")
+      }
+    },
+    DoctorFault(
       "the configuration does not parse", fails: ["config-file"], fix: ["/etc/pam_swiftsql.conf"], evidence: ["driver"]
     ) {
       try $0.edit("/etc/pam_swiftsql.conf") { $0.replacingOccurrences(of: "driver = sqlite", with: "driver = oracle") }

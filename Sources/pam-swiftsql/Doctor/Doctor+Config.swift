@@ -18,6 +18,7 @@ extension Doctor {
   func runConfigChecks() {
     run("config-file") { [checkConfigFile()] }
     run("config-permissions") { checkConfigPermissions() }
+    run("pam-line-password") { checkPAMLinePassword() }
     run("config-pgpass", needs: ["config-file"]) { checkPgpass() }
     run("database", needs: ["config-file"]) { checkDatabase() }
     if options.login != nil {
@@ -30,6 +31,15 @@ extension Doctor {
   }
 
   var configOrigin: String {
+    let dialect: String? =
+      switch module.plan.dialect {
+      case .native: nil
+      case .pamMySQL: "pam_mysql options"
+      case .pamPgsql: "pam_pgsql options"
+      }
+    if let dialect {
+      return " (\(dialect)" + (module.argumentsOrigin.map { " in \($0)" } ?? "") + ")"
+    }
     if module.arguments.configPath != DoctorPaths.defaultConfig, let origin = module.argumentsOrigin {
       return " (config= in \(origin))"
     }
@@ -41,7 +51,7 @@ extension Doctor {
     let path = module.configPath
     switch module.configuration {
     case .failure(let error):
-      let missing = module.text == nil && module.readProblem == nil
+      let missing = module.text == nil && module.readProblem == nil && module.plan.dialect == .native
       return .failure(
         name,
         missing
@@ -91,6 +101,30 @@ extension Doctor {
       ]
     }
     return [.ok(name, "\(path) is \(mode): not readable by others, readable by saslauthd (\(reader.name))")]
+  }
+
+  /// pam_mysql setups often carry the database password in the PAM line
+  /// (`passwd=`), and /etc/pam.d files are world-readable.
+  func checkPAMLinePassword() -> [DoctorCheck] {
+    guard let argument = module.passwordArgument, let file = module.argumentsFile,
+      let status = tree.status(file)
+    else { return [] }
+    let name = "pam-line-password"
+    let mode = "\(accounts.ownership(status)) \(octalMode(status.mode))"
+    guard status.mode & 0o004 != 0 else {
+      return [.ok(name, "\(file) holds the database password (\(argument)) but is not world-readable (\(mode))")]
+    }
+    let move =
+      switch module.plan.dialect {
+      case .pamMySQL: "move the users.* settings into a file (config_file=/etc/pam_mysql.conf, chmod 0640)"
+      case .pamPgsql: "move the connection settings into /etc/pam_pgsql.conf (chmod 0640)"
+      case .native: "move connect into \(DoctorPaths.defaultConfig) (chmod 0640)"
+      }
+    return [
+      .failure(
+        name, "\(file) is world-readable (\(mode)) and its pam_swiftsql line holds the database password (\(argument))",
+        fix: move + " and remove \(argument) from \(file)")
+    ]
   }
 
   func checkPgpass() -> [DoctorCheck] {

@@ -1,17 +1,23 @@
 // The module's configuration as pam_swiftsql itself would build it for one
 // PAM service: the arguments of the service's pam_swiftsql `auth` line
-// (`config=PATH` and key=value settings), the configuration file they name
-// (default /etc/pam_swiftsql.conf), and the result of
-// `Configuration.resolve` over both, with the same scheme registry the
-// module uses.
+// (`config=PATH` and key=value settings, or pam_mysql's / pam_pgsql's
+// options), the file the same ConfigurationDialect plan names (default
+// /etc/pam_swiftsql.conf), and the result of `Configuration.resolve` over
+// both, with the same scheme registry the module uses.
 
 import SwiftSQLCore
 import SwiftSQLSchemes
 
 struct ModuleSetup {
   let arguments: ModuleArguments
+  /// The module line's arguments as written.
+  let rawArguments: [String]
+  /// Which language they speak, and which file they name.
+  let plan: ConfigurationPlan
   /// Where the arguments came from, e.g. "/etc/pam.d/smtp line 1".
   let argumentsOrigin: String?
+  /// The PAM file that holds the module line.
+  let argumentsFile: String?
   let status: DoctorSystem.Status?
   /// The file's text; nil when it is missing or cannot be read.
   let text: String?
@@ -19,12 +25,14 @@ struct ModuleSetup {
   let readProblem: String?
   let configuration: Result<Configuration, ConfigurationError>
 
-  var configPath: String { arguments.configPath }
+  var configPath: String { plan.file ?? arguments.configPath }
 
   static func load(stack: PAMStack?, tree: SystemTree) -> ModuleSetup {
     let line = stack.flatMap { $0.moduleLines("auth").first ?? $0.moduleLines("account").first }
-    let arguments = ModuleArguments(line?.arguments ?? [])
-    let path = arguments.configPath
+    let rawArguments = line?.arguments ?? []
+    let arguments = ModuleArguments(rawArguments)
+    let plan = ConfigurationDialect.plan(arguments: rawArguments) { tree.exists($0) }
+    let path = plan.file ?? arguments.configPath
     var text: String? = nil
     var problem: String? = nil
     var status: DoctorSystem.Status? = nil
@@ -51,12 +59,25 @@ struct ModuleSetup {
       configuration = .failure(ConfigurationError(problem))
     } else {
       configuration = Result { () throws(ConfigurationError) -> Configuration in
-        try Configuration.resolve(fileText: text, arguments: arguments, isKnownScheme: SchemeRegistry.knows)
+        try Configuration.resolve(
+          plan: plan, fileText: text, arguments: rawArguments, isKnownScheme: SchemeRegistry.knows,
+          canGenerateScheme: SchemeRegistry.canGenerate)
       }
     }
     return ModuleSetup(
-      arguments: arguments, argumentsOrigin: line?.origin, status: status, text: text, readProblem: problem,
-      configuration: configuration)
+      arguments: arguments, rawArguments: rawArguments, plan: plan, argumentsOrigin: line?.origin,
+      argumentsFile: line?.file, status: status, text: text, readProblem: problem, configuration: configuration)
+  }
+
+  /// The module line's argument that carries a database password, if any:
+  /// pam_mysql's `passwd=`, pam_pgsql's `password=`, or a `connect=` with one.
+  var passwordArgument: String? {
+    for argument in rawArguments {
+      let key = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+      if key == "passwd" || key == "password" { return key + "=" }
+      if key == "connect" && (argument.contains("password=") || argument.contains("password =")) { return "connect=" }
+    }
+    return nil
   }
 
   /// Whether the connection settings carry a password (connect's

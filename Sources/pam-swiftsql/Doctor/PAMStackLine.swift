@@ -16,6 +16,8 @@ struct PAMStackLine: Equatable {
   let arguments: [String]
   /// The file and line it came from, e.g. "/etc/pam.d/smtp line 3".
   let origin: String
+  /// The file alone, e.g. "/etc/pam.d/smtp".
+  let file: String
 
   /// An `@include` (type "@include", module the file) or a stack line.
   var isInclude: Bool { type == "@include" || control == "include" || control == "substack" }
@@ -45,7 +47,9 @@ struct PAMStackLine: Equatable {
       let origin = "\(file) line \(startLine)"
       if first == "@include" {
         if tokens.count > 1 {
-          result.append(PAMStackLine(type: "@include", control: "", module: tokens[1], arguments: [], origin: origin))
+          result.append(
+            PAMStackLine(
+              type: "@include", control: "", module: tokens[1], arguments: [], origin: origin, file: file))
         }
         continue
       }
@@ -54,7 +58,8 @@ struct PAMStackLine: Equatable {
       if type.hasPrefix("-") { type.removeFirst() }
       result.append(
         PAMStackLine(
-          type: type, control: tokens[1], module: tokens[2], arguments: Array(tokens.dropFirst(3)), origin: origin))
+          type: type, control: tokens[1], module: tokens[2], arguments: Array(tokens.dropFirst(3)), origin: origin,
+          file: file))
     }
     return result
   }

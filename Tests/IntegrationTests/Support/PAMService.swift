@@ -17,14 +17,21 @@ final class PAMService: @unchecked Sendable {
   /// - Parameters:
   ///   - config: the text of pam_swiftsql.conf, or nil for no file.
   ///   - arguments: extra module arguments, on both lines.
-  init(config: String?, arguments: String = "", installInEtc: Bool = false) throws {
+  ///   - foreignArguments: instead of `config=PATH` and `arguments`, the
+  ///     whole argument list made from the file's path (for pam_mysql's and
+  ///     pam_pgsql's arguments, e.g. `config_file=PATH`).
+  init(
+    config: String?, arguments: String = "", installInEtc: Bool = false,
+    foreignArguments: ((String) -> String)? = nil
+  ) throws {
     try Project.requireRoot()
     try Project.requireBuild()
     name = "swiftsql-test-\(uniqueTag())"
     directory = try makeTemporaryDirectory("swiftsql-svc")
     try FileManager.default.createDirectory(atPath: confdir, withIntermediateDirectories: true)
     if let config { try writeFile(configPath, config, mode: 0o600) }
-    let moduleLine = "\(Project.module) config=\(configPath) \(arguments)"
+    let moduleLine =
+      "\(Project.module) " + (foreignArguments?(configPath) ?? "config=\(configPath) \(arguments)")
     let service = "auth    required \(moduleLine)\naccount required \(moduleLine)\n"
     try writeFile("\(confdir)/\(name)", service)
     if installInEtc {
