@@ -1,0 +1,178 @@
+# Shared by the end-to-end scripts (bash): counting checks, waiting, timing,
+# and putting back the system files a test replaces.
+#
+# Each check prints "ok - what" or "not ok - what" (and what was seen); a
+# failed check does not stop the script, so one run shows every problem. The
+# script's last line is "NAME: N passed, M failed", and it exits non-zero
+# when a check failed.
+
+passed=0
+failed=0
+skipped=0
+failures=()
+
+ok() {
+  passed=$((passed + 1))
+  echo "ok - $*"
+}
+
+not_ok() {
+  failed=$((failed + 1))
+  failures+=("$1")
+  echo "not ok - $*"
+}
+
+skip() {
+  skipped=$((skipped + 1))
+  echo "skip - $*"
+}
+
+# expect "what" command...: ok when the command succeeds.
+expect() {
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_equal "what" expected actual
+expect_equal() {
+  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "(expected '$2', got '$3')"; fi
+}
+
+# expect_contains "what" needle text
+expect_contains() {
+  case "$3" in
+    *"$2"*) ok "$1" ;;
+    *) not_ok "$1" "(no '$2' in: $(printf '%s' "$3" | tail -c 600))" ;;
+  esac
+}
+
+summary() {
+  echo
+  if [ "$failed" -gt 0 ]; then
+    echo "$1: failed checks:"
+    printf '  - %s\n' "${failures[@]}"
+  fi
+  if [ "$skipped" -gt 0 ]; then
+    echo "$1: $passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$1: $passed passed, $failed failed"
+  fi
+  [ -n "${E2E_RESULTS:-}" ] && echo "$passed $failed $skipped" >> "$E2E_RESULTS"
+  [ "$failed" -eq 0 ]
+}
+
+step() {
+  printf '\n== %s (%ss)\n' "$*" "$SECONDS"
+}
+
+die() {
+  echo "error: $*" >&2
+  exit 2
+}
+
+now_ms() {
+  date +%s%3N
+}
+
+# wait_for SECONDS "what" command...: retries every 0.1 s.
+wait_for() {
+  local limit=$1 what=$2 tries
+  shift 2
+  tries=$((limit * 10))
+  while [ "$tries" -gt 0 ]; do
+    if "$@" 2>/dev/null; then return 0; fi
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  echo "timed out after ${limit}s waiting for $what" >&2
+  return 1
+}
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+  python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Files the test replaces are saved once into $backup_dir and put back (or
+# removed, if they did not exist) by restore_files.
+saved_files=()
+save_file() {
+  local path=$1 copy
+  copy="$backup_dir/$(printf '%s' "$path" | tr / _)"
+  if [ -e "$path" ] || [ -L "$path" ]; then
+    cp -a "$path" "$copy"
+  else
+    : > "$copy.absent"
+  fi
+  saved_files+=("$path")
+}
+
+restore_files() {
+  local path copy index
+  for ((index = ${#saved_files[@]} - 1; index >= 0; index--)); do
+    path=${saved_files[$index]}
+    copy="$backup_dir/$(printf '%s' "$path" | tr / _)"
+    if [ -e "$copy.absent" ]; then
+      rm -rf "$path"
+    elif [ -e "$copy" ] || [ -L "$copy" ]; then
+      rm -rf "$path"
+      cp -a "$copy" "$path"
+    fi
+  done
+  saved_files=()
+}
+
+# The syslog lines collected so far that contain every argument.
+log_lines() {
+  local line pattern
+  while IFS= read -r line; do
+    for pattern in "$@"; do
+      case "$line" in *"$pattern"*) ;; *) continue 2 ;; esac
+    done
+    printf '%s\n' "$line"
+  done < "$syslog_file"
+}
+
+# expect_log "what" pattern...: waits up to 5 s for a syslog line with all.
+expect_log() {
+  local what=$1
+  shift
+  if wait_for 5 "a syslog line with $*" has_log_line "$@"; then
+    ok "$what"
+    echo "    $(log_lines "$@" | tail -1 | cut -c1-300)"
+  else
+    not_ok "$what" "(no syslog line with: $*)"
+  fi
+}
+
+has_log_line() {
+  [ -n "$(log_lines "$@")" ]
+}
+
+# Starts the /dev/log listener (syslog-listener.py) into $syslog_file.
+start_syslog() {
+  : > "$syslog_file"
+  coproc SYSLOG { exec python3 "$here/syslog-listener.py" "$syslog_file" 2>&1; }
+  syslog_pid=$SYSLOG_PID
+  local first
+  read -r -t 10 first <&"${SYSLOG[0]}" || first=""
+  if [ "$first" != ready ]; then
+    echo "$first" >&2
+    syslog_pid=""
+    die "cannot listen on /dev/log"
+  fi
+}
+
+stop_syslog() {
+  if [ -n "${syslog_pid:-}" ]; then
+    kill "$syslog_pid" 2>/dev/null || true
+    wait "$syslog_pid" 2>/dev/null || true
+    syslog_pid=""
+  fi
+}
