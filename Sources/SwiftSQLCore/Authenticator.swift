@@ -79,12 +79,20 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
   public let checker: Checker
   /// Debug lines (with `debug`) and the upgrade's outcome. Never a secret.
   let log: Log
+  /// A stored value no password is known for (see `Configuration.decoyScheme`):
+  /// checked when there is no usable stored value, so that an unknown login
+  /// takes as long as a wrong password.
+  let decoy: SecretBytes?
 
-  public init(configuration: Configuration, directory: Directory, checker: Checker, log: Log = .silent) {
+  public init(
+    configuration: Configuration, directory: Directory, checker: Checker, log: Log = .silent,
+    decoy: SecretBytes? = nil
+  ) {
     self.configuration = configuration
     self.directory = directory
     self.checker = checker
     self.log = log
+    self.decoy = decoy
   }
 
   var settings: Settings { configuration.settings }
@@ -113,6 +121,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
     let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
     guard let row = rows.first else {
       log.debug("password_query returned no row for \(login.full)")
+      spendDecoyTime(password, context: context)
       throw .unknownUser
     }
     if rows.count > 1 {
@@ -120,9 +129,13 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
     }
     let column = row.index(of: "password") ?? 0
     guard column < row.values.count, let stored = row.values[column] else {
+      spendDecoyTime(password, context: context)
       throw .unusableHash(scheme: "-", problem: "the stored value is NULL")
     }
-    if stored.isEmpty { throw .unusableHash(scheme: "-", problem: "the stored value is empty") }
+    if stored.isEmpty {
+      spendDecoyTime(password, context: context)
+      throw .unusableHash(scheme: "-", problem: "the stored value is empty")
+    }
 
     let format = stored.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
     log.debug("stored password of \(login.full) uses scheme \(format.algorithm)")
@@ -135,6 +148,14 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
     case .unusable(let problem):
       throw .unusableHash(scheme: format.scheme, problem: problem)
     }
+  }
+
+  /// Checks the password against the decoy and ignores the outcome: the
+  /// time a real check would have taken, without a real stored value.
+  func spendDecoyTime(_ password: Password, context: QueryContext) {
+    guard let decoy else { return }
+    let format = decoy.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
+    _ = checker.check(password, stored: decoy, format: format, context: context)
   }
 
   /// Stores a fresh value in upgrade_scheme when the verified one is weaker.

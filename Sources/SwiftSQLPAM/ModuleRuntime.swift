@@ -20,6 +20,8 @@ final class ModuleRuntime: @unchecked Sendable {
     let plan: ConfigurationPlan
     let file: System.FileIdentity?
     let configuration: Configuration
+    /// The decoy for unknown logins, made once per configuration.
+    let decoy: SecretBytes?
   }
 
   private var cached: CachedConfiguration? = nil
@@ -30,8 +32,10 @@ final class ModuleRuntime: @unchecked Sendable {
   /// pam_mysql's / pam_pgsql's options (ConfigurationDialect). Warnings
   /// (unknown keys, compatibility notes) are logged when the file is
   /// (re-)read, not on every login.
-  func configuration(arguments: [String], log: Log) throws(AuthFailure) -> Configuration {
-    try lock.withLock { () throws(AuthFailure) -> Configuration in
+  func configuration(arguments: [String], log: Log) throws(AuthFailure) -> (
+    configuration: Configuration, decoy: SecretBytes?
+  ) {
+    try lock.withLock { () throws(AuthFailure) -> (configuration: Configuration, decoy: SecretBytes?) in
       let plan = ConfigurationDialect.plan(arguments: arguments) { path in
         if case .success = System.identity(of: path) { return true }
         return false
@@ -39,7 +43,7 @@ final class ModuleRuntime: @unchecked Sendable {
       var current: System.FileIdentity? = nil
       if let path = plan.file, case .success(let identity) = System.identity(of: path) { current = identity }
       if let cached, cached.arguments == arguments, cached.plan == plan, cached.file == current {
-        return cached.configuration
+        return (cached.configuration, cached.decoy)
       }
 
       var text: String? = nil
@@ -68,8 +72,32 @@ final class ModuleRuntime: @unchecked Sendable {
         throw .misconfigured(error.message)
       }
       for warning in configuration.warnings { log.warning(warning) }
-      cached = CachedConfiguration(arguments: arguments, plan: plan, file: file, configuration: configuration)
-      return configuration
+      let decoy = ModuleRuntime.makeDecoy(configuration, log: log)
+      cached = CachedConfiguration(
+        arguments: arguments, plan: plan, file: file, configuration: configuration, decoy: decoy)
+      return (configuration, decoy)
+    }
+  }
+
+  /// A stored value in the configuration's decoy scheme, for a password
+  /// nobody types (it is never compared to decide anything).
+  static func makeDecoy(_ configuration: Configuration, log: Log) -> SecretBytes? {
+    guard let scheme = configuration.decoyScheme(canGenerate: SchemeRegistry.canGenerate) else {
+      log.debug("no decoy hash: \(configuration.settings.defaultPassScheme) values cannot be made")
+      return nil
+    }
+    let text = Array("pam_swiftsql decoy".utf8CString)
+    let made = text.withUnsafeBufferPointer { buffer -> Result<SecretBytes, SchemeProblem> in
+      guard let base = buffer.baseAddress else { return .failure(SchemeProblem("no buffer")) }
+      return SchemeRegistry.generate(
+        Password(cString: base, count: buffer.count - 1), scheme: scheme,
+        options: GenerateOptions(login: try? Login.parse(Array("decoy@invalid".utf8), defaultDomain: nil)))
+    }
+    switch made {
+    case .success(let value): return value
+    case .failure(let problem):
+      log.warning("cannot make a decoy \(scheme) hash (unknown logins answer faster): \(problem.message)")
+      return nil
     }
   }
 

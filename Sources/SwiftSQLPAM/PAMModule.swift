@@ -98,8 +98,9 @@ public enum PAMModule {
     var request: Request? = nil
     do throws(StepError) {
       let configuration: Configuration
+      let decoy: SecretBytes?
       do throws(AuthFailure) {
-        configuration = try ModuleRuntime.shared.configuration(arguments: arguments, log: log)
+        (configuration, decoy) = try ModuleRuntime.shared.configuration(arguments: arguments, log: log)
       } catch {
         throw .failure(error)
       }
@@ -114,7 +115,7 @@ public enum PAMModule {
       let prepared = Request(
         user: user, service: service, remoteHost: remoteHost, settings: configuration.settings,
         authenticator: Authenticator(
-          configuration: configuration, directory: directory, checker: SchemeRegistry(), log: log))
+          configuration: configuration, directory: directory, checker: SchemeRegistry(), log: log, decoy: decoy))
       request = prepared
       let login = try body(prepared)
       log.debug("\(name) succeeded; user=\(login.full) service=\(service) rhost=\(LogText.printable(remoteHost))")

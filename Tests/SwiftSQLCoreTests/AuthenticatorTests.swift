@@ -395,3 +395,67 @@ struct AuthorizeWithAccountQueryTests {
         == .failure(.unavailable("server closed the connection")))
   }
 }
+
+@Suite("Authenticator: the decoy for unknown logins")
+struct DecoyTests {
+  static var decoy: SecretBytes { SecretBytes(Array("{FAKE}nobody knows this".utf8)) }
+
+  /// What password_query returns: no row, a NULL value, an empty value.
+  enum Found: CaseIterable, Sendable {
+    case noRow, null, empty
+    var rows: [Row] {
+      switch self {
+      case .noRow: []
+      case .null: [row(["password"], [nil])]
+      case .empty: [row(["password"], [""])]
+      }
+    }
+    var failure: AuthFailure {
+      switch self {
+      case .noRow: .unknownUser
+      case .null: .unusableHash(scheme: "-", problem: "the stored value is NULL")
+      case .empty: .unusableHash(scheme: "-", problem: "the stored value is empty")
+      }
+    }
+  }
+
+  @Test(
+    "no row, a NULL or an empty stored value: the password is checked against the decoy, and the answer stays",
+    arguments: Found.allCases)
+  func decoyChecked(_ found: Found) throws {
+    let checker = FakeChecker()
+    let authenticator = Authenticator(
+      configuration: try testConfiguration(), directory: FakeDirectory(rows: found.rows), checker: checker,
+      decoy: Self.decoy)
+    // Even the decoy's own password does not make an unknown login succeed.
+    #expect(
+      authenticator.authenticate("nobody@example.org", password: "nobody knows this") == .failure(found.failure))
+    #expect(checker.formats.map(\.scheme) == ["FAKE"], "one check, against the decoy")
+  }
+
+  @Test("a found row is checked once, never against the decoy")
+  func rowCheckedOnce() throws {
+    let checker = FakeChecker()
+    let authenticator = Authenticator(
+      configuration: try testConfiguration(), directory: FakeDirectory(rows: [row(["password"], ["{FAKE}secret"])]),
+      checker: checker, decoy: Self.decoy)
+    #expect(authenticator.authenticate("alice@example.org", password: "wrong") == .failure(.wrongPassword))
+    #expect(checker.formats.count == 1)
+  }
+
+  @Test("the decoy's scheme: upgrade_scheme, else default_pass_scheme if it can be made, else none")
+  func decoyScheme() throws {
+    let plain = try testConfiguration()
+    #expect(plain.decoyScheme { $0 == "PLAIN" } == "PLAIN")
+    #expect(plain.decoyScheme { _ in false } == nil)
+    let upgrading = try Configuration.resolve(
+      fileText: """
+        connect = /x.db
+        password_query = SELECT password FROM users WHERE login = '%u'
+        default_pass_scheme = PLAIN
+        upgrade_scheme = STRONG
+        password_update_query = UPDATE users SET password = '%w' WHERE login = '%u'
+        """, arguments: ModuleArguments([]), isKnownScheme: { _ in true }, canGenerateScheme: { $0 == "STRONG" })
+    #expect(upgrading.decoyScheme { $0 == "STRONG" } == "STRONG")
+  }
+}
