@@ -3,4 +3,5 @@
 #define PAM_SWIFTSQL_CLIBMARIADB_SHIM_H
 #include <mariadb/mysql.h>
 #include <mariadb/errmsg.h>
+#include <mariadb/mysqld_error.h>
 #endif

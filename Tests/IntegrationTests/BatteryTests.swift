@@ -1,5 +1,5 @@
 // The module against real databases, through real libpam: the same battery
-// for SQLite and PostgreSQL (DESIGN.md §4). Right and wrong passwords, an
+// for SQLite, PostgreSQL and MariaDB (DESIGN.md §4). Right and wrong passwords, an
 // unknown login, the account states, stored values that must never match,
 // logins that look like SQL injection, and the log lines that go with them.
 // The expected codes come from the issue and DESIGN.md, not from the code.
@@ -7,7 +7,7 @@
 import Foundation
 import Testing
 
-@Suite("Battery: SQLite and PostgreSQL through libpam")
+@Suite("Battery: SQLite, PostgreSQL and MariaDB through libpam")
 struct BatteryTests {
   static let ok = "auth=PAM_SUCCESS acct=PAM_SUCCESS"
 
@@ -105,8 +105,10 @@ struct BatteryTests {
     let sink = try SyslogSink.shared()
     let database = try BatteryDatabase.shared(backend)
     let secret = "Tr0ub4dor&3-\(uniqueTag())"
+    var standardError = ""
     for (login, _, _) in BatteryTests.cases {
       _ = try database.service.login(login, secret)
+      standardError += database.service.lastStandardError
     }
     _ = try database.service.login("alice@example.org", Accounts.password)
     // Wait until the module has logged this service's lines.
@@ -120,5 +122,7 @@ struct BatteryTests {
       #expect(!line.contains("$2b$"), "a bcrypt hash appears in: \(line)")
       #expect(!line.contains("$y$"), "a yescrypt hash appears in: \(line)")
     }
+    // Nor does anything reach the application's stderr.
+    #expect(standardError.isEmpty, "\(standardError)")
   }
 }

@@ -3,7 +3,8 @@
 // prepare each query once (counted in the server's own log and in
 // pg_stat_activity). And a login makes no user or group lookups (NSS): a
 // system-call trace of a whole PAM transaction over a unix socket shows no
-// /etc/passwd, /etc/group, /etc/shadow, /etc/nsswitch.conf and no nscd.
+// /etc/passwd, /etc/group, /etc/shadow, /etc/nsswitch.conf and no nscd
+// (for MariaDB, but for Connector/C's one services lookup at its start).
 
 import Foundation
 import Testing
@@ -57,10 +58,25 @@ struct ConnectionTests {
     switch backend {
     case .pgsql: #expect(calls.contains(".s.PGSQL."))
     case .sqlite: #expect(calls.contains("users.db"))
+    case .mysql: #expect(calls.contains("mysqld.sock"))
     }
+    let lines = calls.split(separator: "\n")
     for forbidden in ["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/nsswitch.conf", "nscd"] {
-      let lines = calls.split(separator: "\n").filter { $0.contains(forbidden) }
-      #expect(lines.isEmpty, "\(forbidden): \(lines.prefix(3))")
+      var found = lines.filter { $0.contains(forbidden) }
+      // The one exception, documented in the README: MariaDB Connector/C's
+      // library initialisation looks up the "mysql" service (its default
+      // port) once per process; MariaDBConnectionTests checks it happens
+      // only once. Nothing else may consult NSS.
+      if backend == .mysql && forbidden == "/etc/nsswitch.conf" {
+        #expect(found.filter { $0.contains("open") }.count <= 1, "\(forbidden): \(found)")
+        found = []
+      }
+      if backend == .mysql && forbidden == "nscd" {
+        // glibc asks nscd (when it runs) twice for the one lookup.
+        #expect(found.count <= 2, "\(forbidden): \(found)")
+        found = []
+      }
+      #expect(found.isEmpty, "\(forbidden): \(found.prefix(3))")
     }
   }
 

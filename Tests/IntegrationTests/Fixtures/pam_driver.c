@@ -42,6 +42,8 @@ static const char *name(int code) {
   case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
   case PAM_ACCT_EXPIRED: return "PAM_ACCT_EXPIRED";
   case PAM_NEW_AUTHTOK_REQD: return "PAM_NEW_AUTHTOK_REQD";
+  case PAM_AUTHTOK_EXPIRED: return "PAM_AUTHTOK_EXPIRED";
+  case PAM_BUF_ERR: return "PAM_BUF_ERR";
   case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
   case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
   case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
@@ -49,7 +51,11 @@ static const char *name(int code) {
   case PAM_ABORT: return "PAM_ABORT";
   case PAM_MODULE_UNKNOWN: return "PAM_MODULE_UNKNOWN";
   case PAM_IGNORE: return "PAM_IGNORE";
-  default: return "PAM_OTHER";
+  default: {
+    static char unnamed[32];
+    snprintf(unnamed, sizeof unnamed, "PAM_CODE_%d", code);
+    return unnamed;
+  }
   }
 }
 

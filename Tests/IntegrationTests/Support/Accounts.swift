@@ -56,7 +56,8 @@ enum Accounts {
     ]
   }
 
-  /// INSERT statements for `accounts`, valid in PostgreSQL and SQLite.
+  /// INSERT statements for `accounts`, valid in PostgreSQL, SQLite and
+  /// MariaDB (which reads `true`/`false` as 1/0 for its BOOLEAN, a TINYINT).
   static func insertSQL(_ accounts: [Account]) -> String {
     accounts.map { account in
       "INSERT INTO users (username, domain, password, active, expired, password_expired) VALUES ("
@@ -87,9 +88,9 @@ enum Accounts {
     """
 }
 
-/// The two databases of the battery.
+/// The databases of the battery; the raw value is the module's `driver`.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-  case sqlite, pgsql
+  case sqlite, pgsql, mysql
 
   var testDescription: String { rawValue }
 }
@@ -127,6 +128,11 @@ final class BatteryDatabase: @unchecked Sendable {
       try cluster.sql(Accounts.insertSQL(accounts))
       sqlitePath = nil
       connect = cluster.connectionString()
+    case .mysql:
+      let server = try MariaDBServer.shared()
+      try server.sql(Accounts.insertSQL(accounts))
+      sqlitePath = nil
+      connect = server.connectionString()
     }
     service = try PAMService(
       config: "driver = \(backend.rawValue)\nconnect = \(connect)\n\(Accounts.queries)\n", arguments: "debug")
@@ -142,6 +148,8 @@ final class BatteryDatabase: @unchecked Sendable {
       return try run(["sqlite3", sqlitePath ?? "", query], check: true).stdout
     case .pgsql:
       return try PostgresCluster.shared().sql(query)
+    case .mysql:
+      return try MariaDBServer.shared().sql(query)
     }
   }
 }

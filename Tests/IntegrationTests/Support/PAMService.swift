@@ -13,6 +13,8 @@ final class PAMService: @unchecked Sendable {
   var confdir: String { "\(directory)/pam.d" }
   var configPath: String { "\(directory)/pam_swiftsql.conf" }
   private(set) var installedInEtc = false
+  /// What the PAM driver wrote to stderr in the last `login`.
+  private(set) var lastStandardError = ""
 
   /// - Parameters:
   ///   - config: the text of pam_swiftsql.conf, or nil for no file.
@@ -57,6 +59,7 @@ final class PAMService: @unchecked Sendable {
     var arguments = [driver, "-c", confdir, "-n", String(count)]
     if let remoteHost { arguments += ["-r", remoteHost] }
     let result = try run(arguments + [name, login, password], timeout: 60)
+    lastStandardError = result.stderr
     if result.lines.count != count {
       throw RunError(
         description: "the PAM driver printed \(result.lines.count) of \(count) lines; "

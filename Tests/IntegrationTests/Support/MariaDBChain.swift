@@ -1,0 +1,62 @@
+// PrivateChain's counterpart for MariaDB, for tests that stop, freeze or
+// count things: a private MariaDB server holding alice (an MD5-CRYPT row,
+// cheap to verify), a PAM service using it with short timeouts, and
+// optionally a saslauthd with one process (-n 1) that loads that service
+// from /etc/pam.d. Everything is removed by `tearDown`, or at once if
+// setting up fails half-way.
+
+import Foundation
+import Testing
+
+final class MariaDBChain {
+  static let connectTimeout = 2
+  static let queryTimeout = 2
+
+  let server: MariaDBServer
+  let service: PAMService
+  let daemon: Saslauthd?
+
+  /// - Parameters:
+  ///   - connect: the module's `connect` for this server, if not the usual one.
+  ///   - extraConfig: more lines for the module's configuration.
+  init(withSaslauthd: Bool = false, connect: ((MariaDBServer) -> String)? = nil, extraConfig: String = "") throws {
+    server = try MariaDBServer()
+    do {
+      try server.createMailDatabase()
+      let hash = try Accounts.mkpasswd("md5crypt")
+      try server.sql(
+        Accounts.insertSQL([
+          Account(
+            localPart: "alice", domain: "example.org", storedSQL: Accounts.quoted(hash), active: true,
+            expired: false, passwordExpired: false)
+        ]))
+      let config =
+        "driver = mysql\nconnect = \(connect?(server) ?? server.connectionString())\n\(Accounts.queries)\n"
+        + "connect_timeout = \(MariaDBChain.connectTimeout)\nquery_timeout = \(MariaDBChain.queryTimeout)\n"
+        + extraConfig + "\n"
+      service = try PAMService(config: config, installInEtc: withSaslauthd)
+    } catch {
+      server.destroy()
+      throw error
+    }
+    do {
+      daemon = withSaslauthd ? try Saslauthd(keepRealm: true, workers: 1) : nil
+    } catch {
+      service.remove()
+      server.destroy()
+      throw error
+    }
+  }
+
+  /// The daemon; fails the test if the chain was made without one.
+  func saslauthd() throws -> Saslauthd {
+    guard let daemon else { throw RunError(description: "this chain has no saslauthd") }
+    return daemon
+  }
+
+  func tearDown() {
+    daemon?.stop()
+    service.remove()
+    server.destroy()
+  }
+}
