@@ -135,10 +135,18 @@ final class PGConnection {
     }
   }
 
-  /// `PQsendQueryPrepared` with text parameters and text results.
+  /// `PQsendQueryPrepared` with text parameters and text results. The
+  /// C copies of the values (a new stored value, for password_update_query)
+  /// are wiped before they are freed; libpq has copied them into its
+  /// output buffer by then.
   func sendQueryPrepared(name: String, values: [String]) -> Bool {
     let copies = values.map { strdup($0) }
-    defer { for pointer in copies { free(pointer) } }
+    defer {
+      for pointer in copies {
+        if let pointer { System.wipe(pointer, count: strlen(pointer)) }
+        free(pointer)
+      }
+    }
     var pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
     return pointers.withUnsafeMutableBufferPointer { buffer in
       PQsendQueryPrepared(handle, name, Int32(values.count), buffer.baseAddress, nil, nil, 0) == 1
