@@ -1,6 +1,6 @@
 # pam_swiftsql — the two commands of the README, and the pieces they use.
 #
-#   make          build build/pam_swiftsql.so and build/pam-swiftsql
+#   make          build build/pam_swiftsql.so (Embedded Swift) and build/pam-swiftsql
 #   make demo     build, then authenticate a demo user through PAM and saslauthd
 #   make check    every test, and the style check (CI runs this, then make e2e: see .ci/run)
 #   make deb      the Debian package libpam-swiftsql, from a clean copy, checked by lintian
@@ -10,17 +10,22 @@
 # Every target installs the Debian packages it needs when they are missing.
 
 SWIFT ?= swift
+SWIFTC ?= swiftc
 # Where the artifacts go, and SwiftPM's scratch folder. Two people (or a
 # packaging run) working in one checkout give each their own pair, e.g.
 #   make check BUILD=build-alice SCRATCH=.build-alice
 BUILD ?= build
 SCRATCH ?= .build
-# The module and the tool embed the Swift runtime (DESIGN.md §2): they need
-# nothing from the Swift toolchain on the machine they run on.
+# Neither the module nor the tool needs anything from the Swift toolchain on
+# the machine it runs on (DESIGN.md §2): the module is Embedded Swift, which
+# has no runtime library, and the tool embeds the Swift runtime.
 RELEASE := -c release -Xswiftc -static-stdlib --scratch-path $(SCRATCH)
 # More flags for `swift build`: debian/rules passes the hardening linker flags
 # and --disable-local-rpath here.
 SWIFT_BUILD_FLAGS ?=
+# More flags for the module's link by swiftc (-Xlinker pairs): debian/rules
+# passes the hardening linker flags here.
+MODULE_LDFLAGS ?=
 
 BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev libssl-dev libargon2-dev libmariadb-dev
 DEMO_DEPS := sasl2-bin sqlite3 whois
@@ -35,7 +40,7 @@ E2E_DEPS := postgresql sasl2-bin postfix libsasl2-modules dovecot-core dovecot-i
 # Where make deb puts the clean copy it builds from, and the packages.
 DEB_OUT = $(BUILD)/deb
 
-.PHONY: all build deps-build deps-demo deps-test demo check unit-test lint format clean
+.PHONY: all build module tool build-static deps-build deps-demo deps-test demo check unit-test lint format clean
 .PHONY: man package-check deps-deb deb deps-e2e e2e
 
 all: build
@@ -49,7 +54,68 @@ deps-demo:
 deps-test:
 	@scripts/install-deps.sh $(BUILD_DEPS) $(TEST_DEPS)
 
-build: deps-build
+build: deps-build module tool
+
+# The module, in Embedded Swift (DESIGN.md §2), with swiftc: SwiftPM builds
+# each target in one mode only, and it builds these same sources in full
+# Swift for the tool and the tests. Each of the module's targets becomes one
+# object and one .swiftmodule in $(EMBEDDED), in dependency order. A module
+# gets its own copy of the code it uses from the modules below it (Embedded
+# Swift specializes everything where it is used), so each function is put
+# in a section of its own and the link keeps only what pam_sm_* reach. String's
+# Unicode operations (lowercased, comparison) need the toolchain's
+# libswiftUnicodeDataTables.a; nothing else comes from the toolchain.
+EMBEDDED = $(BUILD)/embedded
+EMBEDDED_SWIFTC = $(SWIFTC) -enable-experimental-feature Embedded -swift-version 6 -parse-as-library -wmo -Osize -g \
+  -Xfrontend -function-sections -I $(EMBEDDED) \
+  $(patsubst %,-I Sources/%,CLibC CPAM CLibPQ CSQLite3 CLibCrypt CLibCrypto CLibArgon2 CLibMariaDB)
+EMBEDDED_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLSchemes SwiftSQLBackends SwiftSQLPAM PAMEntryPoints
+EMBEDDED_LIBRARIES := -lpam -lpq -lsqlite3 -lmariadb -lcrypt -lcrypto -largon2 -lm
+EMBEDDED_SHIMS := $(wildcard Sources/C*/shim.h)
+# The toolchain's Embedded Swift libraries for this machine.
+EMBEDDED_LIBDIR = $(shell $(SWIFTC) -print-target-info | awk -F'"' '$$2 == "runtimeResourcePath" { path = $$4 } \
+  $$2 == "triple" { triple = $$4 } END { print path "/embedded/" triple }')
+
+module: $(EMBEDDED)/pam_swiftsql.so
+	install -m 0644 $< $(BUILD)/pam_swiftsql.so
+
+# One object and .swiftmodule per module, named after it.
+EMBEDDED_MODULE = @mkdir -p $(EMBEDDED) && echo "swiftc (embedded) $(notdir $@)" && $(EMBEDDED_SWIFTC) \
+  -module-name $(basename $(notdir $@)) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
+$(EMBEDDED)/SwiftSQLCore.o: $(wildcard Sources/SwiftSQLCore/*.swift Sources/SwiftSQLCore/*/*.swift) | deps-build
+	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SwiftSQLSystem.o: $(wildcard Sources/SwiftSQLSystem/*.swift) $(EMBEDDED_SHIMS) | deps-build
+	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SwiftSQLSchemes.o: $(wildcard Sources/SwiftSQLSchemes/*.swift) $(EMBEDDED)/SwiftSQLCore.o \
+  $(EMBEDDED)/SwiftSQLSystem.o
+	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SwiftSQLBackends.o: $(wildcard Sources/SwiftSQLBackends/*.swift) $(EMBEDDED)/SwiftSQLCore.o \
+  $(EMBEDDED)/SwiftSQLSystem.o
+	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SwiftSQLPAM.o: $(wildcard Sources/SwiftSQLPAM/*.swift) $(EMBEDDED)/SwiftSQLSchemes.o \
+  $(EMBEDDED)/SwiftSQLBackends.o
+	$(EMBEDDED_MODULE)
+$(EMBEDDED)/PAMEntryPoints.o: $(wildcard Sources/PAMEntryPoints/*.swift) $(EMBEDDED)/SwiftSQLPAM.o
+	$(EMBEDDED_MODULE)
+
+# lld, as for SwiftPM's build: it turns references to local symbols into
+# relative relocations (gold would leave them in .dynsym).
+$(EMBEDDED)/pam_swiftsql.so: $(EMBEDDED_MODULES:%=$(EMBEDDED)/%.o) Sources/PAMEntryPoints/exports.map
+	$(SWIFTC) -enable-experimental-feature Embedded -emit-library -use-ld=lld -o $@ $(filter %.o,$^) \
+	  $(EMBEDDED_LIBDIR)/libswiftUnicodeDataTables.a $(EMBEDDED_LIBRARIES) \
+	  -Xlinker --gc-sections -Xlinker --version-script=Sources/PAMEntryPoints/exports.map \
+	  -Xlinker -z -Xlinker nodelete -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now $(MODULE_LDFLAGS)
+
+# The tool, with SwiftPM (full Swift, static Swift runtime).
+tool: deps-build
+	$(SWIFT) build $(RELEASE) $(SWIFT_BUILD_FLAGS) --product pam-swiftsql
+	mkdir -p $(BUILD)
+	install -m 0755 $(SCRATCH)/release/pam-swiftsql $(BUILD)/pam-swiftsql
+
+# For comparison, the module as it was built before Embedded Swift: SwiftPM's
+# dynamic library product with the whole Swift runtime linked in statically
+# (about 6.5 MB stripped), into $(BUILD) with the tool, as make build does.
+build-static: deps-build
 	$(SWIFT) build $(RELEASE) $(SWIFT_BUILD_FLAGS)
 	mkdir -p $(BUILD)
 	install -m 0644 $(SCRATCH)/release/libpam_swiftsql.so $(BUILD)/pam_swiftsql.so
@@ -60,7 +126,7 @@ demo: deps-demo build
 
 # The unit tests need no root and no servers; the integration tests start
 # PostgreSQL, saslauthd and the rest themselves and use build/.
-check: deps-test build lint package-check
+check: deps-test build lint package-check fuzz-smoke
 	PAM_SWIFTSQL_BUILD=$(abspath $(BUILD)) $(SWIFT) test --scratch-path $(SCRATCH)
 
 unit-test:

@@ -6,8 +6,11 @@
 // Layout (DESIGN.md §5): one system-library target per C library; a pure-Swift
 // core with no C and no Foundation; the scheme and database code that wraps
 // the C libraries; the PAM glue; a thin entry-point target built as the
-// dynamic library product; the tool; the tests. The Makefile builds the
-// module with `-Xswiftc -static-stdlib` so that it needs no Swift runtime.
+// dynamic library product; the tool; the tests. SwiftPM builds everything in
+// full Swift, for the tool and the tests; the Makefile builds the module
+// itself from the same sources with swiftc in Embedded Swift, so that it needs
+// no Swift runtime (DESIGN.md §2; `make build-static` builds this package's
+// dynamic library product with a static runtime instead).
 
 import PackageDescription
 
@@ -29,7 +32,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
-    // C libraries, one boundary each.
+    // C libraries, one boundary each. CLibC: the libc headers, as Embedded
+    // Swift has no Glibc module.
+    .systemLibrary(name: "CLibC", path: "Sources/CLibC"),
     .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
     .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
     .systemLibrary(name: "CSQLite3", path: "Sources/CSQLite3"),
@@ -42,20 +47,21 @@ let package = Package(
     .target(name: "SwiftSQLCore"),
 
     // The module's own libc calls (clock, poll, stat, file reads), in one file.
-    .target(name: "SwiftSQLSystem"),
+    .target(name: "SwiftSQLSystem", dependencies: ["CLibC"]),
 
     // Password schemes (libcrypt, libcrypto, libargon2) and database drivers
     // (libpq, sqlite3).
     .target(
       name: "SwiftSQLSchemes",
-      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibCrypt", "CLibCrypto", "CLibArgon2"]),
+      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibC", "CLibCrypt", "CLibCrypto", "CLibArgon2"]),
     .target(
-      name: "SwiftSQLBackends", dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibPQ", "CSQLite3", "CLibMariaDB"]),
+      name: "SwiftSQLBackends",
+      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibC", "CLibPQ", "CSQLite3", "CLibMariaDB"]),
 
     // The PAM glue: libpam boundary, per-process state, the mapping to PAM_*.
     .target(
       name: "SwiftSQLPAM",
-      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "CPAM"]),
+      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "CLibC", "CPAM"]),
 
     // The module's C entry points. Only this target carries the export map,
     // `-z nodelete` and the lld choice, so nothing else (tool, tests) is

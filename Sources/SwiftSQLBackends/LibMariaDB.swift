@@ -16,8 +16,8 @@
 // it gives up, so the handle is left consistent and can be closed without
 // waiting on the server.
 
+import CLibC
 import CLibMariaDB
-import Glibc
 import SwiftSQLCore
 import SwiftSQLSystem
 

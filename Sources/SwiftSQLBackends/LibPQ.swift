@@ -5,8 +5,8 @@
 // inherited across fork(), which is abandoned (its descriptor closed, the
 // parent's session left alone).
 
+import CLibC
 import CLibPQ
-import Glibc
 import SwiftSQLCore
 import SwiftSQLSystem
 

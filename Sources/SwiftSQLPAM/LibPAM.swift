@@ -4,8 +4,8 @@
 // application for one call and never owned. (The tool's direct PAM driver,
 // which uses the application side of libpam, has its own boundary file.)
 
+import CLibC
 import CPAM
-import Glibc
 import SwiftSQLCore
 
 /// A PAM return code.

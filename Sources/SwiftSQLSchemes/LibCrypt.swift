@@ -2,8 +2,8 @@
 // wrapped here, once, and its failure is read here (a NULL return, or an
 // output starting with '*', libxcrypt's "*0"/"*1" failure tokens).
 
+import CLibC
 import CLibCrypt
-import Glibc
 import SwiftSQLCore
 import SwiftSQLSystem
 
@@ -30,10 +30,10 @@ enum LibCrypt {
       System.wipe(data, count: size)
       data.deallocate()
     }
-    errno = 0
+    swiftsql_set_errno(0)
     guard let output = crypt_rn(phrase, setting, data, Int32(size)), output.pointee != CChar(UInt8(ascii: "*"))
     else {
-      let code = errno
+      let code = swiftsql_errno()
       return .failure(code == ERANGE ? .phraseTooLong : .settingRejected(errno: code))
     }
     let length = strlen(output)

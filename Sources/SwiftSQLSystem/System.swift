@@ -5,7 +5,7 @@
 // boundary files.) Nothing here looks up users or groups: the module must
 // make no NSS calls.
 
-import Glibc
+import CLibC
 
 /// A failed system call: the call's name and its errno.
 public struct SystemError: Error, Equatable, Sendable {
@@ -71,7 +71,7 @@ public enum System {
         if deadline.hasPassed { return .timedOut }
         continue
       }
-      let code = errno
+      let code = swiftsql_errno()
       if code == EINTR { continue }
       return .failed(SystemError(call: "poll", errno: code))
     }
@@ -120,7 +120,7 @@ public enum System {
   /// `stat(2)`.
   public static func identity(of path: String) -> Result<FileIdentity, SystemError> {
     var info = stat()
-    guard stat(path, &info) == 0 else { return .failure(SystemError(call: "stat \(path)", errno: errno)) }
+    guard stat(path, &info) == 0 else { return .failure(SystemError(call: "stat \(path)", errno: swiftsql_errno())) }
     return .success(
       FileIdentity(
         device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
@@ -134,11 +134,13 @@ public enum System {
   /// Reads a whole small file with `open(2)`, `fstat(2)` and `read(2)`.
   /// Returns its bytes and the identity of what was read.
   public static func readFile(_ path: String) -> Result<([UInt8], FileIdentity), SystemError> {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-    guard descriptor >= 0 else { return .failure(SystemError(call: "open \(path)", errno: errno)) }
+    let descriptor = swiftsql_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+    guard descriptor >= 0 else { return .failure(SystemError(call: "open \(path)", errno: swiftsql_errno())) }
     defer { _ = close(descriptor) }
     var info = stat()
-    guard fstat(descriptor, &info) == 0 else { return .failure(SystemError(call: "fstat \(path)", errno: errno)) }
+    guard fstat(descriptor, &info) == 0 else {
+      return .failure(SystemError(call: "fstat \(path)", errno: swiftsql_errno()))
+    }
     guard Int(info.st_size) <= maximumFileBytes else {
       return .failure(SystemError(call: "read \(path)", errno: EFBIG))
     }
@@ -147,8 +149,8 @@ public enum System {
     while bytes.count <= maximumFileBytes {
       let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
       if count < 0 {
-        if errno == EINTR { continue }
-        return .failure(SystemError(call: "read \(path)", errno: errno))
+        if swiftsql_errno() == EINTR { continue }
+        return .failure(SystemError(call: "read \(path)", errno: swiftsql_errno()))
       }
       if count == 0 { break }
       bytes.append(contentsOf: chunk[0..<count])

@@ -2,7 +2,8 @@
 // Swift runtime, Foundation or Dispatch library among its dependencies,
 // linked -z nodelete, exporting exactly the three pam_sm_* functions, no
 // Foundation inside, and loadable with dlopen(RTLD_NOW) by a process with an
-// empty environment.
+// empty environment. And what issue 7 asks of its size: built in Embedded
+// Swift, so no Swift runtime is linked in, and under 1 MB stripped.
 
 import Foundation
 import Testing
@@ -69,5 +70,23 @@ struct ModuleArtifactTests {
     let libraries = try run(["/usr/bin/env", "-i", "/usr/bin/ldd", Project.module], environment: [:], check: true)
     #expect(!libraries.stdout.contains("/opt/swift"))
     #expect(!libraries.stdout.contains("not found"))
+  }
+
+  @Test("is Embedded Swift: no Swift runtime linked in, under 1 MB stripped")
+  func embeddedAndSmall() throws {
+    try Project.requireBuild()
+    // The full runtime's type-metadata machinery, which a module built with
+    // -static-stdlib carries (as local symbols) and Embedded Swift has none of.
+    let symbols = try run(["nm", "--defined-only", Project.module], check: true).stdout
+    #expect(symbols.count > 1000, "the module is not stripped in build/, so nm can see its symbols")
+    for runtime in ["swift_conformsToProtocol", "swift_getTypeByMangledName", "swift_dynamicCast"] {
+      #expect(!symbols.contains(" \(runtime)"), "\(runtime): the full Swift runtime is linked in")
+    }
+    let directory = try makeTemporaryDirectory("swiftsql-strip")
+    defer { removeTemporaryDirectory(directory) }
+    _ = try run(["strip", "-o", "\(directory)/stripped.so", Project.module], check: true)
+    let size = try FileManager.default.attributesOfItem(atPath: "\(directory)/stripped.so")[.size] as? Int ?? -1
+    print("pam_swiftsql.so stripped: \(size) bytes")
+    #expect(size > 0 && size < 1_000_000, "stripped size \(size) bytes")
   }
 }
