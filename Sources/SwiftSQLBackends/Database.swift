@@ -2,6 +2,7 @@
 // the drivers, not a protocol existential, so it compiles in Embedded Swift.
 
 import SwiftSQLCore
+import SwiftSQLSystem
 
 public enum Database {
   case postgres(PostgresDatabase)
@@ -40,12 +41,19 @@ public enum Database {
     }
   }
 
-  /// Runs `sql` with `values` bound and returns at most `limit` rows.
-  public func rows(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
+  /// Runs `sql` with `values` bound and returns at most `limit` rows. A
+  /// server driver gives the query connect_timeout + query_timeout in all,
+  /// or less when `deadline` (the PAM step's) comes sooner. (SQLite is a
+  /// local file: its own query_timeout bounds it.)
+  public func rows(sql: String, values: [String], limit: Int, until deadline: Deadline? = nil, log: Log)
+    throws(AuthFailure) -> [Row]
+  {
     switch self {
-    case .postgres(let database): try database.rows(sql: sql, values: values, limit: limit, log: log)
+    case .postgres(let database):
+      try database.rows(sql: sql, values: values, limit: limit, until: deadline, log: log)
     case .sqlite(let database): try database.rows(sql: sql, values: values, limit: limit, log: log)
-    case .mariadb(let database): try database.rows(sql: sql, values: values, limit: limit, log: log)
+    case .mariadb(let database):
+      try database.rows(sql: sql, values: values, limit: limit, until: deadline, log: log)
     }
   }
 }

@@ -70,8 +70,13 @@ public final class MariaDBDatabase {
 
   /// Runs `sql` with `values` bound and returns at most `limit` rows. The
   /// statement runs even when `limit` is 0 (an UPDATE, an INSERT).
-  public func rows(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
-    let overall = Deadline.after(seconds: connectTimeout + queryTimeout)
+  /// Every wait within connect_timeout + query_timeout from now, and
+  /// before `deadline` when one is given.
+  public func rows(sql: String, values: [String], limit: Int, until deadline: Deadline? = nil, log: Log)
+    throws(AuthFailure) -> [Row]
+  {
+    let own = Deadline.after(seconds: connectTimeout + queryTimeout)
+    let overall = deadline.map { Deadline.earlier(own, $0) } ?? own
     if let existing = connection, ownerProcess != System.processID() {
       log.debug("dropping the database connection inherited from process \(ownerProcess)")
       existing.abandon()

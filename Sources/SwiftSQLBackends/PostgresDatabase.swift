@@ -1,9 +1,20 @@
 // The PostgreSQL driver: one connection per process, opened on first use and
 // kept across PAM transactions (the module is linked -z nodelete), each query
-// prepared once. Every wait is bounded: connecting by `connect_timeout`,
-// a query by `query_timeout`, both with poll(2) on libpq's non-blocking API.
-// A connection that broke (server restart) is re-opened once within the same
-// request; one inherited across fork() is abandoned, never used or closed.
+// prepared once. Every wait is bounded: connecting to a host by
+// `connect_timeout`, a query by `query_timeout`, both with poll(2) on libpq's
+// non-blocking API, and a whole request by their sum. A connection that broke
+// (server restart) is re-opened once within the same request; one inherited
+// across fork() is abandoned, never used or closed.
+//
+// Several hosts (`host=a,b port=1,2`): libpq's PQconnectPoll tries them in
+// order but applies no timeout (connect_timeout is enforced only by its
+// blocking PQconnectdb), so a host that accepts the connection and then says
+// nothing — a frozen server — would hold the whole attempt, and the next host
+// would never be tried. The driver therefore gives libpq one host at a time,
+// each with its own connect_timeout, in the connection string's order. When
+// the kept connection's server stops answering or goes away, the one retry
+// of that request starts with the host after it, so a frozen first host does
+// not use up the rest of the request's time.
 //
 // NSS-free: libpq looks up the OS user when the connection string names no
 // `user`, and the home directory for ~/.pgpass when it names neither
@@ -22,6 +33,11 @@ public final class PostgresDatabase {
   let queryTimeout: Int
 
   private var connection: PGConnection? = nil
+  /// Which of `hosts` the connection is to.
+  private var connectionHost = 0
+  /// The connection string's hosts, each as the parameters of an attempt to
+  /// it alone; worked out on the first connection.
+  private var hosts: [Host]? = nil
   private var ownerProcess: Int32 = 0
   /// Prepared statement name by SQL text, for the current connection.
   private var prepared: [String: String] = [:]
@@ -41,26 +57,42 @@ public final class PostgresDatabase {
     case serverError(sqlState: String, message: String)
   }
 
+  /// One host of the connection string: the parameters of a connection
+  /// attempt to it alone, and its name for log lines.
+  struct Host {
+    let parameters: [(keyword: String, value: String)]
+    let name: String
+  }
+
   /// Runs `sql` with `values` bound and returns at most `limit` rows.
-  public func rows(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
-    let overall = Deadline.after(seconds: connectTimeout + queryTimeout)
+  /// Every wait within connect_timeout + query_timeout from now, and
+  /// before `deadline` when one is given.
+  public func rows(sql: String, values: [String], limit: Int, until deadline: Deadline? = nil, log: Log)
+    throws(AuthFailure) -> [Row]
+  {
+    let own = Deadline.after(seconds: connectTimeout + queryTimeout)
+    let overall = deadline.map { Deadline.earlier(own, $0) } ?? own
     if let existing = connection, ownerProcess != System.processID() {
       log.debug("dropping the database connection inherited from process \(ownerProcess)")
       existing.abandon()
       connection = nil
     }
     var retried = false
+    var firstHost = 0
     while true {
       let reused = connection != nil
       let current: PGConnection
       if let connection {
         current = connection
       } else {
-        current = try connect(until: Deadline.earlier(overall, .after(seconds: connectTimeout)), log: log)
+        (current, connectionHost) = try connect(startingAt: firstHost, overall: overall, log: log)
         connection = current
         ownerProcess = System.processID()
         prepared = [:]
       }
+      let hostCount = hosts?.count ?? 1
+      let reason: String
+      let retryable: Bool
       do {
         return try execute(
           current, sql: sql, values: values, limit: limit,
@@ -68,26 +100,29 @@ public final class PostgresDatabase {
       } catch {
         switch error {
         case .connectionLost(let message):
-          connection = nil
-          if reused && !retried && !overall.hasPassed {
-            log.info("the database connection was lost (\(message)); reconnecting")
-            retried = true
-            continue
-          }
-          throw .unavailable("the connection was lost: \(message)")
+          reason = "the connection was lost: \(message)"
+          retryable = reused
         case .timedOut:
-          // The connection is non-blocking, so closing it cannot wait on a
-          // server that stopped answering.
-          connection = nil
-          throw .unavailable("no answer within query_timeout (\(queryTimeout) s)")
+          reason = "no answer within query_timeout (\(queryTimeout) s)"
+          // A frozen server would not answer a new connection either: only
+          // another host is worth the time left.
+          retryable = reused && hostCount > 1
         case .serverError(let sqlState, let message):
-          if PostgresDatabase.isTransient(sqlState) || current.isBroken {
-            connection = nil
-            throw .unavailable("\(message) (SQLSTATE \(sqlState))")
+          guard PostgresDatabase.isTransient(sqlState) || current.isBroken else {
+            throw .misconfigured("the server refused the query: \(message) (SQLSTATE \(sqlState))")
           }
-          throw .misconfigured("the server refused the query: \(message) (SQLSTATE \(sqlState))")
+          reason = "\(message) (SQLSTATE \(sqlState))"
+          retryable = reused && current.isBroken
         }
       }
+      // The connection is non-blocking, so closing it cannot wait on a
+      // server that stopped answering.
+      connection = nil
+      let host = hostCount > 1 ? " (\(hosts?[connectionHost].name ?? "?"))" : ""
+      guard retryable && !retried && !overall.hasPassed else { throw .unavailable(reason + host) }
+      log.info("\(reason)\(host); reconnecting")
+      retried = true
+      firstHost = connectionHost + 1
     }
   }
 
@@ -118,9 +153,81 @@ public final class PostgresDatabase {
     return pairs
   }
 
-  private func connect(until deadline: Deadline, log: Log) throws(AuthFailure) -> PGConnection {
-    let parameters = try connectionParameters()
-    guard let connection = PGConnection.start(parameters) else {
+  /// Splits libpq's host list into one parameter set per host, by libpq's
+  /// own rules: `hostaddr` decides the count when given, else `host`; the
+  /// two lists must be as long as each other; `port` is one value for all
+  /// hosts or one per host; an empty element means libpq's default. A
+  /// string with one host is left as it is.
+  static func hosts(_ pairs: [(keyword: String, value: String)]) throws(AuthFailure) -> [Host] {
+    func list(_ keyword: String) -> [String]? {
+      guard let value = pairs.last(where: { $0.keyword == keyword })?.value, !value.isEmpty else { return nil }
+      return value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
+    let names = list("host")
+    let addresses = list("hostaddr")
+    let ports = list("port")
+    let count = addresses?.count ?? names?.count ?? 1
+    if let names, names.count != count {
+      throw .misconfigured(
+        "connect lists \(names.count) hosts but \(count) hostaddr values: give one of each per server")
+    }
+    if let ports, ports.count != 1 && ports.count != count {
+      throw .misconfigured("connect lists \(count) hosts but \(ports.count) ports: give one port, or one per host")
+    }
+    func name(_ index: Int) -> String {
+      let host = [addresses?[index], names?[index]].compactMap { $0 }.first { !$0.isEmpty } ?? "the default host"
+      let port = ports.map { $0.count == 1 ? $0[0] : $0[index] } ?? ""
+      return port.isEmpty ? host : "\(host) port \(port)"
+    }
+    guard count > 1 else { return [Host(parameters: pairs, name: name(0))] }
+    return (0..<count).map { index in
+      var parameters = pairs.filter { $0.keyword != "host" && $0.keyword != "hostaddr" && $0.keyword != "port" }
+      if let names { parameters.append(("host", names[index])) }
+      if let addresses { parameters.append(("hostaddr", addresses[index])) }
+      if let ports { parameters.append(("port", ports.count == 1 ? ports[0] : ports[index])) }
+      return Host(parameters: parameters, name: name(index))
+    }
+  }
+
+  /// Tries the hosts in turn from `first` (wrapping around), each for up to
+  /// connect_timeout and all before `overall`; returns the first connection
+  /// made and its host. A password the server asks for and the connection
+  /// string lacks is a configuration error, and stops the search.
+  private func connect(startingAt first: Int, overall: Deadline, log: Log) throws(AuthFailure) -> (
+    PGConnection, Int
+  ) {
+    let hosts: [Host]
+    if let known = self.hosts {
+      hosts = known
+    } else {
+      hosts = try PostgresDatabase.hosts(try connectionParameters())
+      self.hosts = hosts
+    }
+    var problems: [String] = []
+    for step in 0..<hosts.count {
+      let index = (first + step) % hosts.count
+      let host = hosts[index]
+      if step > 0 && overall.hasPassed {
+        problems.append("\(host.name): not tried, no time left")
+        continue
+      }
+      do {
+        let connection = try connect(
+          host, until: Deadline.earlier(overall, .after(seconds: connectTimeout)), log: log)
+        if !problems.isEmpty {
+          log.notice("connected to \(host.name) after \(problems.joined(separator: "; "))")
+        }
+        return (connection, index)
+      } catch {
+        guard case .unavailable(let message) = error else { throw error }
+        problems.append(hosts.count > 1 ? "\(host.name): \(message)" : message)
+      }
+    }
+    throw .unavailable(problems.joined(separator: "; "))
+  }
+
+  private func connect(_ host: Host, until deadline: Deadline, log: Log) throws(AuthFailure) -> PGConnection {
+    guard let connection = PGConnection.start(host.parameters) else {
       throw .unavailable("libpq could not allocate a connection")
     }
     if connection.isBroken { throw .unavailable(connection.errorMessage) }

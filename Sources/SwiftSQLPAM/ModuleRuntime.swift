@@ -103,9 +103,19 @@ final class ModuleRuntime: @unchecked Sendable {
 
   /// Runs `sql` on the database `settings` name, opening or re-opening the
   /// connection when the connection settings changed, and logs the
-  /// database's transitions between unavailable and answering.
-  func rows(settings: Settings, sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
+  /// database's transitions between unavailable and answering. Nothing is
+  /// sent once `deadline`, the PAM step's, has passed: a step that already
+  /// waited its connect_timeout + query_timeout (a slow password query) does
+  /// not wait again for its audit or update statement.
+  func rows(settings: Settings, sql: String, values: [String], limit: Int, until deadline: Deadline, log: Log)
+    throws(AuthFailure) -> [Row]
+  {
     try lock.withLock { () throws(AuthFailure) -> [Row] in
+      if deadline.hasPassed {
+        throw .unavailable(
+          "not run: this step already used its connect_timeout + query_timeout "
+            + "(\(settings.connectTimeout + settings.queryTimeout) s)")
+      }
       let key = Database.Key(settings)
       let current: Database
       if let database, database.key == key {
@@ -116,7 +126,7 @@ final class ModuleRuntime: @unchecked Sendable {
         availability = Availability()
       }
       let outcome = Result { () throws(AuthFailure) -> [Row] in
-        try current.rows(sql: sql, values: values, limit: limit, log: log)
+        try current.rows(sql: sql, values: values, limit: limit, until: deadline, log: log)
       }
       availability.record(outcome, log)
       return try outcome.get()
@@ -124,13 +134,24 @@ final class ModuleRuntime: @unchecked Sendable {
   }
 }
 
-/// The core's view of the module's database.
+/// The core's view of the module's database, for one PAM step: all its
+/// statements share `deadline`, so the step answers within
+/// connect_timeout + query_timeout however many statements it runs.
 struct RuntimeDirectory: UserDirectory {
   let runtime: ModuleRuntime
   let settings: Settings
+  let deadline: Deadline
   let log: Log
 
+  init(runtime: ModuleRuntime, settings: Settings, log: Log) {
+    self.runtime = runtime
+    self.settings = settings
+    self.deadline = .after(seconds: settings.connectTimeout + settings.queryTimeout)
+    self.log = log
+  }
+
   func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
-    try runtime.rows(settings: settings, sql: query.sql, values: query.values(for: context), limit: limit, log: log)
+    try runtime.rows(
+      settings: settings, sql: query.sql, values: query.values(for: context), limit: limit, until: deadline, log: log)
   }
 }

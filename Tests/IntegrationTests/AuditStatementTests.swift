@@ -120,4 +120,28 @@ struct AuditStatementTests {
     ])
     try sink.waitForLine(containing: [chain.service.name, "auth_failure_query failed for nobody@example.org"])
   }
+
+  /// A slow server: the password query takes 2.5 s of the step's budget
+  /// of connect_timeout + query_timeout (1 + 3 s), so the audit statement,
+  /// which would take 2.9 s more, is cut off when the budget ends. The
+  /// login still succeeds, and the audit's failure is logged.
+  @Test("a step's statements share one budget of connect_timeout + query_timeout")
+  func oneBudgetPerStep() throws {
+    let sink = try SyslogSink.shared()
+    let chain = try PrivateChain(
+      extraConfig: """
+        password_query = SELECT password, pg_sleep(2.5) FROM users WHERE username = '%n' AND domain = '%d'
+        connect_timeout = 1
+        query_timeout = 3
+        auth_success_query = SELECT pg_sleep(2.9)
+        """)
+    defer { chain.tearDown() }
+    let driver = try InteractiveDriver(service: chain.service)
+    _ = try driver.login("alice@example.org", Accounts.password)  // connects, prepares
+    let (result, milliseconds) = try driver.login("alice@example.org", Accounts.password)
+    #expect(result == BatteryTests.ok)
+    // 2.5 + 2.9 s if each statement had its own budget; 4 s (+ slack) in one.
+    #expect(milliseconds >= 3900 && milliseconds < 4900, "\(milliseconds) ms")
+    try sink.waitForLine(containing: [chain.service.name, "auth_success_query failed for alice@example.org"])
+  }
 }
