@@ -189,6 +189,44 @@ bench-schemes: deps-build
 	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product scheme-bench
 	$(SCRATCH)/release/scheme-bench
 
+# make bench (bench/README.md): pam_swiftsql side by side with raw libpq, the
+# PAM floor, pam_mysql, saslauthd and Dovecot's auth, all started privately
+# on unix sockets, in one run; prints the table and writes it as JSON, CSV,
+# Markdown and a PNG chart into $(BENCH_OUT), and (unless --quick) as
+# $(BENCH_RESULTS)/latest.*, which the README shows. Root only; not part of
+# make check (a full run takes about 15 minutes). It needs the module only,
+# not the tool. While others build in the same checkout, give it its own
+# folders:
+#   make bench BUILD=build-bench SCRATCH=.build-bench
+#   make bench BENCH_FLAGS=--quick        (short runs, to try the set-up)
+# BENCH_FLAGS: --quick, --rounds N, --duration S, --no-profile.
+BENCH_DEPS := postgresql mariadb-server libpam-mysql sasl2-bin dovecot-core dovecot-pgsql \
+  python3 python3-passlib python3-matplotlib gcc libc6-dev binutils valgrind
+BENCH_OUT ?= $(BUILD)/bench
+BENCH_RESULTS ?= bench/results
+BENCH_FLAGS ?=
+BENCH_CC ?= gcc
+BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
+LOADGEN = $(BUILD)/loadgen
+LOADGEN_SRC := bench/loadgen
+.PHONY: deps-bench bench bench-loadgen
+
+deps-bench:
+	@scripts/install-deps.sh $(BUILD_DEPS) $(BENCH_DEPS)
+
+# The load generators, in C (warning-free with -Wall -Wextra -Werror).
+bench-loadgen: deps-bench
+	mkdir -p $(LOADGEN)
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/pam_loop $(LOADGEN_SRC)/pam_loop.c $(LOADGEN_SRC)/harness.c -lpam
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/sasl_client $(LOADGEN_SRC)/sasl_client.c $(LOADGEN_SRC)/harness.c
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/dovecot_auth $(LOADGEN_SRC)/dovecot_auth.c $(LOADGEN_SRC)/harness.c
+	$(BENCH_CC) $(BENCH_CFLAGS) -I/usr/include/postgresql -o $(LOADGEN)/raw_libpq $(LOADGEN_SRC)/raw_libpq.c \
+	  $(LOADGEN_SRC)/harness.c -lpq -lcrypt -largon2 -lcrypto
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/first_login $(LOADGEN_SRC)/first_login.c -lpam
+
+bench: deps-bench module bench-loadgen
+	bench/run $(BUILD)/pam_swiftsql.so $(LOADGEN) $(BENCH_OUT) --results $(BENCH_RESULTS) $(BENCH_FLAGS)
+
 # Leaks and lifetime at full length (README, "Outages, failover and leaks"):
 # 100,000 logins in one process under valgrind memcheck (0 bytes definitely
 # lost), and 100,000 without it, the resident set read every 10,000 (flat
