@@ -236,3 +236,72 @@ bench: deps-bench module bench-loadgen
 soak: deps-test build
 	PAM_SWIFTSQL_BUILD=$(abspath $(BUILD)) PAM_SWIFTSQL_SOAK=full $(SWIFT) test --scratch-path $(SCRATCH) \
 	  --filter LifetimeTests
+
+# Fuzzing (README "Fuzzing and sanitizers"): libFuzzer targets in
+# fuzz/Targets, built with swiftc directly (AddressSanitizer and libFuzzer's
+# coverage in every module) from the sources of SwiftSQLCore, SwiftSQLSystem,
+# SwiftSQLSchemes and SaslauthdClient; Package.swift is not involved. The
+# schemes are compiled with fuzz/Support/CostLimits.swift in place of their
+# own limits.
+#   make fuzz          each target for FUZZ_SECONDS over fuzz/corpus/<target>
+#   make fuzz-smoke    the committed corpus, then FUZZ_SMOKE_SECONDS each (make check)
+#   make fuzz-merge    minimize what the runs found into fuzz/corpus/<target>
+#   make asan          the unit tests under AddressSanitizer (scratch .build-asan)
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_TARGETS ?= login query-template config connection-string hash-string payload-decoding saslauthd
+FUZZ_OUT = $(BUILD)/fuzz
+FUZZ_SWIFTC = $(SWIFTC) -swift-version 6 -parse-as-library -wmo -O -g -sanitize=fuzzer,address \
+  -I $(FUZZ_OUT) -I Sources/CLibC -I Sources/CLibCrypt -I Sources/CLibCrypto -I Sources/CLibArgon2
+FUZZ_OBJECTS = $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o $(FUZZ_OUT)/SwiftSQLSchemes.o \
+  $(FUZZ_OUT)/SaslauthdClient.o
+FUZZ_SOURCES_SwiftSQLCore := $(wildcard Sources/SwiftSQLCore/*.swift Sources/SwiftSQLCore/*/*.swift)
+FUZZ_SOURCES_SwiftSQLSystem := $(wildcard Sources/SwiftSQLSystem/*.swift)
+FUZZ_SOURCES_SwiftSQLSchemes := $(filter-out %/CostLimits.swift,$(wildcard Sources/SwiftSQLSchemes/*.swift)) \
+  fuzz/Support/CostLimits.swift
+FUZZ_SOURCES_SaslauthdClient := $(wildcard Sources/SaslauthdClient/*.swift)
+ASAN_SCRATCH ?= .build-asan
+ASAN_TESTS ?= SwiftSQLCoreTests|SwiftSQLSchemesTests|SaslauthdClientTests
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-merge asan
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz-%)
+
+# One object and .swiftmodule per module, named after it.
+FUZZ_MODULE = @mkdir -p $(FUZZ_OUT) && echo "swiftc (fuzz) $(notdir $@)" && $(FUZZ_SWIFTC) \
+  -module-name $(basename $(notdir $@)) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
+$(FUZZ_OUT)/SwiftSQLCore.o: $(FUZZ_SOURCES_SwiftSQLCore)
+	$(FUZZ_MODULE)
+$(FUZZ_OUT)/SwiftSQLSystem.o: $(FUZZ_SOURCES_SwiftSQLSystem) $(wildcard Sources/C*/shim.h)
+	$(FUZZ_MODULE)
+$(FUZZ_OUT)/SwiftSQLSchemes.o: $(FUZZ_SOURCES_SwiftSQLSchemes) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o
+	$(FUZZ_MODULE)
+$(FUZZ_OUT)/SaslauthdClient.o: $(FUZZ_SOURCES_SaslauthdClient)
+	$(FUZZ_MODULE)
+
+$(FUZZ_OUT)/fuzz-%: fuzz/Targets/%.swift fuzz/Support/Harness.swift $(FUZZ_OBJECTS)
+	$(FUZZ_SWIFTC) -use-ld=lld -module-name fuzz_$(subst -,_,$*) fuzz/Support/Harness.swift $< $(FUZZ_OBJECTS) \
+	  -lcrypt -lcrypto -largon2 -o $@
+
+# The build in FUZZ_JOBS jobs even without make -j: it is most of the smoke
+# run's time in make check.
+FUZZ_JOBS ?= $(shell nproc)
+fuzz: deps-build
+	$(MAKE) --no-print-directory -j$(FUZZ_JOBS) fuzz-build
+	fuzz/run.sh fuzz $(FUZZ_OUT) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: deps-build
+	$(MAKE) --no-print-directory -j$(FUZZ_JOBS) fuzz-build
+	fuzz/run.sh smoke $(FUZZ_OUT) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	fuzz/run.sh merge $(FUZZ_OUT) 0 $(FUZZ_TARGETS)
+
+# The integration tests need root, real servers and the module in
+# $(BUILD): ASAN_TESTS selects the unit-test targets by default. The tests
+# are all swift-testing; XCTest's empty pass would only report XCTest's own
+# leaks (LeakSanitizer), so it is skipped.
+asan: deps-build
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path $(ASAN_SCRATCH)
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path $(ASAN_SCRATCH) --disable-xctest \
+	  --filter '$(ASAN_TESTS)'

@@ -56,12 +56,14 @@ public struct SaslauthdReply: Equatable, Sendable {
   /// The whole reply text, e.g. "OK", "NO PAM auth error".
   public let text: String
 
-  public var isOK: Bool { text.hasPrefix("OK") }
+  /// By bytes, as `decode` checked them: "OK" followed by a combining mark
+  /// does not have the Character prefix "OK".
+  public var isOK: Bool { text.utf8.starts(with: "OK".utf8) }
 
   /// What follows "OK"/"NO", trimmed; empty when the daemon gave no reason.
   public var reason: String {
-    var rest = Substring(text.dropFirst(2))
-    while rest.first == " " { rest = rest.dropFirst() }
+    var rest = Substring(text.utf8.dropFirst(2))
+    while rest.utf8.first == UInt8(ascii: " ") { rest = Substring(rest.utf8.dropFirst()) }
     return String(rest)
   }
 

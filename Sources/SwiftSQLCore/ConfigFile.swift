@@ -32,9 +32,11 @@ public enum ConfigFile {
     var entries: [ConfigEntry] = []
     var pending: (text: String, line: Int)? = nil
     var number = 0
-    for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    // Lines end at the "\n" byte: split by Character, a CRLF ("\r\n" is one
+    // Character) would end no line at all.
+    for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       number += 1
-      var line = trimmed(rawLine)
+      var line = trimmed(Substring(rawLine))
       if pending == nil && (line.isEmpty || line.hasPrefix("#")) { continue }
       let continues = line.hasSuffix("\\")
       if continues { line = trimmed(line.dropLast()) }

@@ -68,10 +68,12 @@ public enum ConnectionString {
 
   /// `value` written so that `parse` reads it back whole.
   public static func quoted(_ value: String) -> String {
+    // By scalar, as `parse` reads bytes: a quote or backslash followed by a
+    // combining mark is one Character, which is neither.
     var result = "'"
-    for character in value {
-      if character == "'" || character == "\\" { result.append("\\") }
-      result.append(character)
+    for scalar in value.unicodeScalars {
+      if scalar == "'" || scalar == "\\" { result.unicodeScalars.append("\\") }
+      result.unicodeScalars.append(scalar)
     }
     return result + "'"
   }

@@ -36,25 +36,28 @@ public struct Login: Equatable, Sendable {
     guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
     for scalar in text.unicodeScalars where isControl(scalar) { throw .controlCharacter }
 
-    let local: Substring
-    let domain: Substring
-    if let at = text.lastIndex(of: "@") {
-      local = text[..<at]
-      domain = text[text.index(after: at)...]
+    let local: String
+    let domain: String
+    // The last '@' byte, as libsasl2 splits (strrchr), not the last '@'
+    // Character: an '@' followed by a combining mark is one Character.
+    // '@' is ASCII, so both sides of it are valid UTF-8 as well.
+    if let at = raw.lastIndex(of: UInt8(ascii: "@")) {
+      local = String(decoding: raw[..<at], as: UTF8.self)
+      domain = String(decoding: raw[(at + 1)...], as: UTF8.self)
       if domain.isEmpty { throw .emptyDomain }
     } else if let defaultDomain {
-      local = text[...]
-      domain = defaultDomain[...]
+      local = text
+      domain = defaultDomain
     } else if keepsBareLogin {
-      local = text[...]
-      domain = ""[...]
+      local = text
+      domain = ""
     } else {
       throw .bareWithoutDefaultDomain
     }
     if local.isEmpty { throw .emptyLocalPart }
     // The limits apply to what is bound: after a default domain is added and
     // the domain lower-cased (which can make some characters longer).
-    let login = Login(localPart: String(local), domain: String(domain).lowercased())
+    let login = Login(localPart: local, domain: domain.lowercased())
     let total = login.full.utf8.count
     if total > maximumBytes { throw .tooLong(bytes: total) }
     if login.localPart.utf8.count > maximumLocalPartBytes {
@@ -68,7 +71,8 @@ public struct Login: Equatable, Sendable {
   public static func validateDomain(_ value: String) -> String? {
     if value.isEmpty { return "it is empty" }
     if value.utf8.count > maximumDomainBytes { return "it is longer than \(maximumDomainBytes) bytes" }
-    if value.contains("@") { return "it contains '@'; give only the domain, e.g. example.org" }
+    // The byte: "@" followed by a combining mark is one Character, not "@".
+    if value.utf8.contains(UInt8(ascii: "@")) { return "it contains '@'; give only the domain, e.g. example.org" }
     for scalar in value.unicodeScalars where isControl(scalar) || scalar == " " {
       return "it contains a space or a control character"
     }

@@ -124,6 +124,7 @@ public enum TemplateError: Error, Equatable, Sendable {
   case literalPlaceholder(String, offset: Int)
   case newHashNotAllowed(offset: Int)
   case reasonNotAllowed(offset: Int)
+  case digitAfterVariable(offset: Int)
   case empty
 
   public var reason: String {
@@ -145,6 +146,9 @@ public enum TemplateError: Error, Equatable, Sendable {
       "%w at byte \(offset) is the new stored value, which only password_update_query can use"
     case .reasonNotAllowed(let offset):
       "%{reason} at byte \(offset) is why a login failed, which only the audit queries can use"
+    case .digitAfterVariable(let offset):
+      "the variable at byte \(offset) is followed by a digit, which the database would read as part of its "
+        + "placeholder ($1 then 2 is $12, ? then 2 is ?2); put a space or an operator between them"
     case .empty: "the query is empty"
     }
   }
@@ -181,6 +185,9 @@ struct TemplateScanner {
   var output: [UInt8] = []
   var parameters: [QueryParameter] = []
   var numbers: [QueryParameter: Int] = [:]
+  /// Where the last variable replaced by a placeholder ended: the database
+  /// reads a new token there, whatever the template's byte before it was.
+  var variableEnd = -1
 
   init(bytes: [UInt8], style: PlaceholderStyle, backslashEscapes: Bool, allowsNewHash: Bool, allowsReason: Bool) {
     self.bytes = bytes
@@ -207,8 +214,11 @@ struct TemplateScanner {
       case ascii("/") where peek(1) == ascii("*"):
         try blockComment()
       case ascii("%"):
+        let start = position
         if let parameter = try variable(end: bytes.count) {
           emitPlaceholder(for: parameter)
+          variableEnd = position
+          try refuseDigit(afterVariableAt: start)
         } else {
           output.append(ascii("%"))
         }
@@ -285,6 +295,12 @@ struct TemplateScanner {
     }
   }
 
+  /// A placeholder followed by a digit would read as another one: `$1`
+  /// then `2` is `$12`, and SQLite reads `?2` as parameter 2.
+  func refuseDigit(afterVariableAt offset: Int) throws(TemplateError) {
+    if position < bytes.count && isDigit(bytes[position]) { throw .digitAfterVariable(offset: offset) }
+  }
+
   /// A '…' literal. If it holds exactly one variable and nothing else, the
   /// whole literal (quotes included) becomes one placeholder. Otherwise it is
   /// copied, with `%%` turned into `%`; any other variable inside is an error.
@@ -318,6 +334,8 @@ struct TemplateScanner {
         if isEscapeStringPrefix(before: open) { output.removeLast() }
         emitPlaceholder(for: parameter)
         position = end + 1
+        variableEnd = position
+        try refuseDigit(afterVariableAt: open)
         return
       }
       throw .variableInsideText(offset: position)
@@ -400,10 +418,12 @@ struct TemplateScanner {
     throw .unterminatedComment(offset: open)
   }
 
-  /// PostgreSQL's E'…' strings treat backslash as an escape.
+  /// PostgreSQL's E'…' strings treat backslash as an escape. The E starts a
+  /// token at the start, after a byte that cannot continue a word, or right
+  /// after a variable (`%nE'…'` is `$1E'…'`, where the E is not part of `n`).
   func isEscapeStringPrefix(before index: Int) -> Bool {
     guard index >= 1, bytes[index - 1] == ascii("E") || bytes[index - 1] == ascii("e") else { return false }
-    if index == 1 { return true }
+    if index == 1 || index - 1 == variableEnd { return true }
     let before = bytes[index - 2]
     return !(isDigit(before) || isLetter(before) || before == ascii("_"))
   }

@@ -3,7 +3,19 @@
 // yescrypt's and scrypt's N, r, p (and t), SunMD5's rounds= and BSDi's
 // round count. A setting it cannot read is left to libxcrypt to refuse.
 
+import SwiftSQLCore
+
 enum CryptCost {
+  /// The method whose cost `setting` asks for, by its prefix alone, as
+  /// libxcrypt picks one: CryptFamily.identify also wants a whole value's
+  /// shape (a BSDi setting is `_` and 8 characters, of any length after
+  /// them) and does not know `$2x$`, bcrypt as well.
+  static func method(of setting: [UInt8]) -> String? {
+    if setting.first == UInt8(ascii: "_") { return "BSDI-CRYPT" }
+    if setting.starts(with: "$2x$".utf8) { return "BLF-CRYPT" }
+    return CryptFamily.identify(setting, allowDES: false)
+  }
+
   /// The problem with `setting`'s cost for `method`, or nil if it is within
   /// the limits (or has no cost parameter).
   static func problem(_ setting: [UInt8], method: String) -> String? {
@@ -18,9 +30,19 @@ enum CryptCost {
       return rounds > CostLimits.shaCryptRounds
         ? "rounds=\(rounds) is over the limit of \(CostLimits.shaCryptRounds)" : nil
     case "SUNMD5-CRYPT":
-      // $md5,rounds=N$…
-      guard let rounds = numberAfter(",rounds=", in: setting, at: 4) else { return nil }
+      // $md5,rounds=N$… or $md5$rounds=N$…
+      guard let rounds = numberAfter(",rounds=", in: setting, at: 4) ?? numberAfter("$rounds=", in: setting, at: 4)
+      else { return nil }
       return rounds > CostLimits.sunMD5Rounds ? "rounds=\(rounds) is over the limit of \(CostLimits.sunMD5Rounds)" : nil
+    case "SHA1-CRYPT":
+      // $sha1$N$…, N read by strtoul, which also takes a sign ("-1" is
+      // 2^32 - 1 rounds): anything but plain digits is refused.
+      let field = setting.dropFirst(6).prefix { $0 != UInt8(ascii: "$") }
+      guard !field.isEmpty, field.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+        let rounds = numberAfter("$sha1$", in: setting, at: 0)
+      else { return "its rounds are not a decimal number" }
+      return rounds > CostLimits.shaCryptRounds
+        ? "\(rounds) rounds are over the limit of \(CostLimits.shaCryptRounds)" : nil
     case "BSDI-CRYPT":
       // _CCCC: 24-bit count, 4 characters, least significant first.
       guard setting.count >= 5, let rounds = fixed64(setting[1..<5]) else { return nil }

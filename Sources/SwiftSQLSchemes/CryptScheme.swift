@@ -47,7 +47,9 @@ extension PasswordScheme {
         if scheme != "CRYPT" && method != scheme {
           return .unusable(problem: "the stored value is not a \(scheme) string")
         }
-        if let problem = CryptCost.problem(Array(bytes), method: method ?? scheme) {
+        // The cost by the prefix libxcrypt goes by, whatever the rest.
+        let value = Array(bytes)
+        if let problem = CryptCost.problem(value, method: CryptCost.method(of: value) ?? method ?? scheme) {
           return .unusable(problem: problem)
         }
         return stored.withCString { setting in cryptCheck(password, setting: setting, stored: bytes) }

@@ -83,7 +83,7 @@ extension ConfigurationDialect {
   /// The language of a `config_file=` file: pam_mysql's uses dotted keys
   /// (`users.host`), pam_pgsql's plain ones.
   public static func of(fileText: String) -> ConfigurationDialect {
-    for line in fileText.split(separator: "\n") {
+    for line in fileText.utf8.split(separator: UInt8(ascii: "\n")).map(Substring.init) {
       let trimmedLine = line.drop { $0 == " " || $0 == "\t" }
       if trimmedLine.hasPrefix("users.") || trimmedLine.hasPrefix("log.") { return .pamMySQL }
     }

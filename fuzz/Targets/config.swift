@@ -1,0 +1,258 @@
+// The configuration: ConfigFile.parse (with and without pam_mysql's dotted
+// keys), Configuration.resolve for our own file and module arguments, and
+// the drop-in path ConfigurationDialect.plan + Configuration.resolve(plan:…)
+// that reads pam_mysql's and pam_pgsql's options.
+//
+// Input: a flag byte (bit 0: dotted keys; bit 1: the file exists; bits 2, 3:
+// /etc/pam_swiftsql.conf, /etc/pam_pgsql.conf exist; bit 4: the drop-in
+// path rather than ours), a byte that says where the harness adds a
+// database password of its own (none, a pam_mysql or pam_pgsql module
+// argument, a line of their files, our connect), the file's text up to a
+// NUL, then the module arguments, one per NUL-separated segment.
+//
+// Invariants: nothing traps and everything is deterministic; the parser's
+// entries have valid keys on increasing lines inside the text; entries
+// written back as `key = value` lines parse to the same entries; a file
+// with CRLF line ends reads as the same file with LF; a configuration that
+// resolves has a password_query and account_query that bind the login and
+// neither %w nor %{reason}, an upgrade that binds %w in a scheme the module
+// can make, audit statements without %w, timeouts in range, a known
+// default scheme and a valid default domain; the connection string the
+// pam_mysql translation writes parses back to its own pairs (each once) and
+// keeps the password whole; the database password appears in no warning,
+// no error, no note and no SQL.
+
+import SwiftSQLCore
+import SwiftSQLSchemes
+
+let databasePassword = "Fz9-s3cr3t-k7Q"
+
+func sameEntries(_ lhs: [ConfigEntry], _ rhs: [ConfigEntry], lines: Bool) -> Bool {
+  lhs.count == rhs.count
+    && zip(lhs, rhs).allSatisfy {
+      Array($0.key.utf8) == Array($1.key.utf8) && Array($0.value.utf8) == Array($1.value.utf8)
+        && (!lines || $0.line == $1.line)
+    }
+}
+
+func describe(_ entries: [ConfigEntry]) -> String {
+  entries.map { "\($0.line):\(shown($0.key))=\(shown($0.value))" }.joined(separator: " ")
+}
+
+func checkParser(_ fileText: String, dottedKeys: Bool) {
+  let parsed: [ConfigEntry]
+  do {
+    parsed = try ConfigFile.parse(fileText, dottedKeys: dottedKeys)
+  } catch {
+    invariant(!error.message.isEmpty, "a syntax error without a message")
+    invariant(error.line >= 1, "a syntax error on line \(error.line)")
+    return
+  }
+  let bytes = Array(fileText.utf8)
+  let lineCount = bytes.filter { $0 == UInt8(ascii: "\n") }.count + 1
+  var previous = 0
+  for entry in parsed {
+    invariant(entry.line > previous && entry.line <= lineCount, "entry on line \(entry.line) of \(lineCount)")
+    previous = entry.line
+    invariant(
+      !entry.key.isEmpty
+        && entry.key.utf8.allSatisfy {
+          ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_")
+            || (dottedKeys && $0 == UInt8(ascii: "."))
+        },
+      "the key \(shown(entry.key))")
+  }
+
+  // Written back one per line, the single-line entries read the same.
+  let simple = parsed.filter {
+    !$0.value.utf8.contains(UInt8(ascii: "\n")) && !$0.value.utf8.contains(UInt8(ascii: "\r"))
+  }
+  var written = ""
+  for entry in simple {
+    let value = Array(entry.value.utf8)
+    let blank: (UInt8?) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+    let quoteBoth = value.count >= 2 && value.first == UInt8(ascii: "\"") && value.last == UInt8(ascii: "\"")
+    let needsQuotes = blank(value.first) || blank(value.last) || quoteBoth || value.last == UInt8(ascii: "\\")
+    written += entry.key + " = " + (needsQuotes ? "\"" + entry.value + "\"" : entry.value) + "\n"
+  }
+  do {
+    let back = try ConfigFile.parse(written, dottedKeys: dottedKeys)
+    invariant(
+      sameEntries(back, simple, lines: false),
+      "\(describe(simple)) written as \(shown(written)) reads back as \(describe(back))")
+  } catch {
+    invariant(false, "\(describe(simple)) written as \(shown(written)) does not parse: \(error.message)")
+  }
+
+  // CRLF line ends: the same file.
+  var crlf: [UInt8] = []
+  for byte in bytes {
+    if byte == UInt8(ascii: "\n") { crlf.append(UInt8(ascii: "\r")) }
+    crlf.append(byte)
+  }
+  do {
+    let windows = try ConfigFile.parse(text(crlf), dottedKeys: dottedKeys)
+    invariant(
+      sameEntries(windows, parsed, lines: true),
+      "with CRLF line ends \(shown(fileText)) reads as \(describe(windows)), with LF as \(describe(parsed))")
+  } catch {
+    invariant(false, "with CRLF line ends \(shown(fileText)) does not parse: line \(error.line): \(error.message)")
+  }
+}
+
+func checkQueries(_ configuration: Configuration) {
+  func bindsLogin(_ query: CompiledQuery) -> Bool {
+    query.parameters.contains { $0.variable == .user || $0.variable == .username }
+  }
+  let lookups = [configuration.passwordQuery] + (configuration.accountQuery.map { [$0] } ?? [])
+  for query in lookups {
+    invariant(bindsLogin(query), "the lookup \(shown(query.sql)) does not bind the login")
+    invariant(
+      !query.parameters.contains { $0.variable == .newHash || $0.variable == .reason },
+      "the lookup \(shown(query.sql)) binds %w or %{reason}")
+  }
+  if let upgrade = configuration.upgrade {
+    invariant(SchemeRegistry.canGenerate(upgrade.scheme), "upgrade to \(upgrade.scheme), which cannot be made")
+    invariant(upgrade.query.parameters.contains { $0.variable == .newHash }, "the upgrade does not store %w")
+    invariant(bindsLogin(upgrade.query), "the upgrade does not bind the login")
+  }
+  let audit = configuration.audit
+  for query in [audit.authSuccess, audit.authFailure, audit.accountSuccess, audit.accountFailure] {
+    if let query { invariant(!query.parameters.contains { $0.variable == .newHash }, "an audit statement binds %w") }
+  }
+  let settings = configuration.settings
+  invariant(Settings.timeoutRange.contains(settings.connectTimeout), "connect_timeout \(settings.connectTimeout)")
+  invariant(Settings.timeoutRange.contains(settings.queryTimeout), "query_timeout \(settings.queryTimeout)")
+  invariant(SchemeRegistry.knows(settings.defaultPassScheme), "default_pass_scheme \(settings.defaultPassScheme)")
+  if let domain = settings.defaultDomain { invariant(Login.validateDomain(domain) == nil, "default_domain \(domain)") }
+  invariant(!(settings.connect ?? "").isEmpty, "no connect")
+  // The query compiles the same way again for the driver's style.
+  if let template = settings.passwordQuery {
+    let again = try? QueryTemplate.compile(
+      template, style: settings.driver.placeholderStyle, backslashEscapes: settings.driver.backslashEscapes)
+    invariant(again == configuration.passwordQuery, "password_query compiles differently the second time")
+  }
+}
+
+func sqlTexts(_ configuration: Configuration) -> [String] {
+  let audit = configuration.audit
+  return
+    ([configuration.passwordQuery, configuration.accountQuery, configuration.upgrade?.query]
+    + [audit.authSuccess, audit.authFailure, audit.accountSuccess, audit.accountFailure]).compactMap { $0?.sql }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+  var input = FuzzInput(data, size)
+  let flags = input.byte()
+  let passwordPlace = input.byte() % 8
+  var fileText = text(input.segment(until: 0))
+  var arguments: [String] = []
+  while !input.isAtEnd { arguments.append(text(input.segment(until: 0))) }
+  // The harness's password must be news to the input.
+  let watchesPassword = !contains(fileText + arguments.joined(), String(databasePassword.prefix(6)))
+  var fileExists = flags & 2 != 0
+  switch passwordPlace {
+  case 1: arguments.append("passwd=" + databasePassword)
+  case 2: arguments.append("password=" + databasePassword)
+  case 3:
+    fileText = "users.db_passwd = " + databasePassword + "\n" + fileText
+    fileExists = true
+  case 4:
+    fileText = "password = " + databasePassword + "\n" + fileText
+    fileExists = true
+  case 5:
+    fileText = "connect = host=db password=" + databasePassword + "\n" + fileText
+    fileExists = true
+  case 6: arguments.append("connect=dbname=mail password=" + databasePassword)
+  case 7: arguments += ["force", "password=" + databasePassword]
+  default: break
+  }
+
+  checkParser(fileText, dottedKeys: flags & 1 != 0)
+  _ = ConfigurationDialect.of(fileText: fileText)
+
+  func resolve() -> (Result<Configuration, ConfigurationError>, ConfigurationDialect) {
+    if flags & 16 == 0 {
+      let result = Result { () throws(ConfigurationError) -> Configuration in
+        try Configuration.resolve(
+          fileText: fileExists ? fileText : nil, arguments: ModuleArguments(arguments),
+          isKnownScheme: SchemeRegistry.knows, canGenerateScheme: SchemeRegistry.canGenerate)
+      }
+      return (result, .native)
+    }
+    let plan = ConfigurationDialect.plan(arguments: arguments) { path in
+      switch path {
+      case ModuleArguments.defaultConfigPath: flags & 4 != 0
+      case ConfigurationDialect.pamPgsqlDefaultFile: flags & 8 != 0
+      default: fileExists
+      }
+    }
+    let exists: Bool
+    switch plan.file {
+    case ModuleArguments.defaultConfigPath: exists = flags & 4 != 0
+    case ConfigurationDialect.pamPgsqlDefaultFile: exists = flags & 8 != 0
+    case nil: exists = false
+    default: exists = fileExists
+    }
+    var dialect = plan.dialect
+    if plan.decidedByFile && exists { dialect = ConfigurationDialect.of(fileText: fileText) }
+    let result = Result { () throws(ConfigurationError) -> Configuration in
+      try Configuration.resolve(
+        plan: plan, fileText: exists ? fileText : nil, arguments: arguments, isKnownScheme: SchemeRegistry.knows,
+        canGenerateScheme: SchemeRegistry.canGenerate)
+    }
+    return (result, dialect)
+  }
+
+  let (result, dialect) = resolve()
+  let (again, _) = resolve()
+  switch (result, again) {
+  case (.failure(let error), .failure(let second)):
+    invariant(error == second, "resolving twice fails differently")
+    invariant(!error.message.isEmpty, "an error without a message")
+    if watchesPassword {
+      invariant(!contains(error.message, databasePassword), "the error \(shown(error.message)) holds the password")
+    }
+  case (.success(let configuration), .success(let second)):
+    invariant(
+      configuration.passwordQuery == second.passwordQuery && configuration.warnings == second.warnings
+        && configuration.settings == second.settings, "resolving twice differs")
+    checkQueries(configuration)
+    if watchesPassword {
+      for warning in configuration.warnings {
+        invariant(!contains(warning, databasePassword), "the warning \(shown(warning)) holds the password")
+      }
+      for sql in sqlTexts(configuration) {
+        invariant(!contains(sql, databasePassword), "the SQL \(shown(sql)) holds the password")
+      }
+      let settings = configuration.settings
+      for other in [settings.passwordQuery, settings.accountQuery, settings.defaultDomain, settings.upgradeScheme] {
+        invariant(!contains(other ?? "", databasePassword), "a setting other than connect holds the password")
+      }
+    }
+    if dialect == .pamMySQL && !arguments.contains(where: { $0.hasPrefix("connect=") }) {
+      // The translation quotes every value it writes into the connection
+      // string (our own connect= on the PAM line replaces it).
+      let connect = configuration.settings.connect ?? ""
+      switch ConnectionString.parse(connect) {
+      case .failure(let error):
+        invariant(false, "the pam_mysql connection string \(shown(connect)) does not parse: \(error.message)")
+      case .success(let pairs):
+        let keys = pairs.map { $0.key }
+        invariant(
+          Set(keys).count == keys.count
+            && Set(keys).isSubset(of: ["socket", "host", "port", "user", "password", "dbname"]),
+          "the pam_mysql connection string \(shown(connect)) has the keys \(keys)")
+        if passwordPlace == 1 && watchesPassword {
+          invariant(
+            pairs.contains { $0.key == "password" && $0.value == databasePassword },
+            "the pam_mysql connection string \(shown(connect)) lost the password")
+        }
+      }
+    }
+  default:
+    invariant(false, "resolving twice succeeds once")
+  }
+  return 0
+}
