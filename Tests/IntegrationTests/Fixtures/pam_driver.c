@@ -20,44 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *password;
-
-static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
-  (void)data;
-  struct pam_response *r = calloc((size_t)n, sizeof *r);
-  if (!r) return PAM_BUF_ERR;
-  for (int i = 0; i < n; i++) {
-    if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-      r[i].resp = strdup(password);
-  }
-  *resp = r;
-  return PAM_SUCCESS;
-}
-
-static const char *name(int code) {
-  switch (code) {
-  case PAM_SUCCESS: return "PAM_SUCCESS";
-  case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
-  case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
-  case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
-  case PAM_ACCT_EXPIRED: return "PAM_ACCT_EXPIRED";
-  case PAM_NEW_AUTHTOK_REQD: return "PAM_NEW_AUTHTOK_REQD";
-  case PAM_AUTHTOK_EXPIRED: return "PAM_AUTHTOK_EXPIRED";
-  case PAM_BUF_ERR: return "PAM_BUF_ERR";
-  case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
-  case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
-  case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
-  case PAM_CONV_ERR: return "PAM_CONV_ERR";
-  case PAM_ABORT: return "PAM_ABORT";
-  case PAM_MODULE_UNKNOWN: return "PAM_MODULE_UNKNOWN";
-  case PAM_IGNORE: return "PAM_IGNORE";
-  default: {
-    static char unnamed[32];
-    snprintf(unnamed, sizeof unnamed, "PAM_CODE_%d", code);
-    return unnamed;
-  }
-  }
-}
+#include "pam_fixture.h"
 
 static int transaction(const char *confdir, const char *service, const char *login, const char *rhost,
                        const char *prefix, const char *suffix) {

@@ -31,32 +31,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-static const char *password;
-
-static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
-  (void)data;
-  struct pam_response *r = calloc((size_t)n, sizeof *r);
-  if (!r) return PAM_BUF_ERR;
-  for (int i = 0; i < n; i++) {
-    if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-      r[i].resp = strdup(password);
-  }
-  *resp = r;
-  return PAM_SUCCESS;
-}
-
-static const char *name(int code) {
-  switch (code) {
-  case PAM_SUCCESS: return "PAM_SUCCESS";
-  case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
-  case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
-  case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
-  case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
-  case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
-  case PAM_BUF_ERR: return "PAM_BUF_ERR";
-  default: return "PAM_OTHER";
-  }
-}
+#include "pam_fixture.h"
 
 /* One transaction; returns the pam_authenticate code, and the
  * pam_acct_mgmt code in *acct (-1 when it was not called). */
