@@ -231,7 +231,7 @@ bench: deps-bench module bench-loadgen
 # 100,000 logins in one process under valgrind memcheck (0 bytes definitely
 # lost), and 100,000 without it, the resident set read every 10,000 (flat
 # within 1 MB from the 10,000th to the 100,000th); prints the figures. Root;
-# about 40 minutes on 2 cores. make check runs the same tests, shorter.
+# about 35 minutes on 2 cores. make check runs the same tests, shorter.
 .PHONY: soak
 soak: deps-test build
 	PAM_SWIFTSQL_BUILD=$(abspath $(BUILD)) PAM_SWIFTSQL_SOAK=full $(SWIFT) test --scratch-path $(SCRATCH) \
