@@ -1,5 +1,5 @@
 /* OpenSSL's libcrypto (Debian: libssl-dev): digests, HMAC and PBKDF2 through
- * EVP in a private library context, CRYPTO_memcmp, RAND_bytes_ex, and the
+ * EVP in a private library context, CRYPTO_memcmp, and the
  * low-level MD5 context whose intermediate state CRAM-MD5/HMAC-MD5 stores
  * (there is no EVP interface to it; the API is deprecated, not removed). */
 #ifndef PAM_SWIFTSQL_CLIBCRYPTO_SHIM_H

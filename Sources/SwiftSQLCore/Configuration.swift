@@ -88,6 +88,11 @@ public struct Configuration: Sendable {
     public let authFailure: CompiledQuery?
     public let accountSuccess: CompiledQuery?
     public let accountFailure: CompiledQuery?
+
+    /// Whether any audit statement is set.
+    public var isEmpty: Bool {
+      authSuccess == nil && authFailure == nil && accountSuccess == nil && accountFailure == nil
+    }
   }
 }
 

@@ -91,7 +91,8 @@ public enum PAMModule {
     let service = handle.service
     let remoteHost = handle.remoteHost
     let name = step == .authentication ? "authentication" : "account"
-    var shownUser = "?"
+    // The login as the failure line shows it; made only for that line.
+    var user: [UInt8]? = nil
     // Until the configuration is read, log as if debug were off.
     var log = Log(debugEnabled: false, write: handle.syslog)
     // Set once the login is read: the audit needs both.
@@ -105,15 +106,15 @@ public enum PAMModule {
         throw .failure(error)
       }
       log = Log(debugEnabled: configuration.settings.debug, write: handle.syslog)
-      let user: [UInt8]
+      let bytes: [UInt8]
       switch handle.user() {
-      case .success(let bytes): user = bytes
+      case .success(let read): bytes = read
       case .failure(let error): throw .pam(error)
       }
-      shownUser = LogText.printable(user)
+      user = bytes
       let directory = RuntimeDirectory(runtime: .shared, settings: configuration.settings, log: log)
       let prepared = Request(
-        user: user, service: service, remoteHost: remoteHost, settings: configuration.settings,
+        user: bytes, service: service, remoteHost: remoteHost, settings: configuration.settings,
         authenticator: Authenticator(
           configuration: configuration, directory: directory, checker: SchemeRegistry(), log: log, decoy: decoy))
       request = prepared
@@ -124,7 +125,7 @@ public enum PAMModule {
     } catch {
       let (code, level, reason) = error.result
       let line =
-        "\(name) failure; user=\(shownUser) service=\(LogText.printable(service)) "
+        "\(name) failure; user=\(user.map { LogText.printable($0) } ?? "?") service=\(LogText.printable(service)) "
         + "rhost=\(LogText.printable(remoteHost)) reason=\(reason)"
       handle.syslog(level, line)
       switch error {
@@ -136,8 +137,10 @@ public enum PAMModule {
   }
 
   /// The audit statement for a step's outcome, when the login was read.
+  /// (The process facts cost system calls: only made when some audit
+  /// statement is set.)
   static func audit(_ request: Request?, step: AuditStep, failure: AuthFailure?) {
-    guard let request else { return }
+    guard let request, !request.authenticator.configuration.audit.isEmpty else { return }
     request.authenticator.audit(
       step, login: request.user, failure: failure, service: request.service, remoteHost: request.remoteHost,
       process: ProcessFacts(pid: String(System.processID()), hostname: System.hostname()))

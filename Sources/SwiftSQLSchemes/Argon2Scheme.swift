@@ -5,6 +5,7 @@
 // the memory m asks for. New values use Dovecot's parameters.
 
 import SwiftSQLCore
+import SwiftSQLSystem
 
 extension PasswordScheme {
   static let argon2 = PasswordScheme(
@@ -39,7 +40,7 @@ extension PasswordScheme {
       guard (1...CostLimits.argon2Passes).contains(passes) else {
         return .failure(SchemeProblem("the time cost must be from 1 to \(CostLimits.argon2Passes)"))
       }
-      guard let salt = LibCrypto.randomBytes(16) else { return .failure(SchemeProblem("no random salt")) }
+      guard let salt = System.randomBytes(16) else { return .failure(SchemeProblem("no random salt")) }
       return LibArgon2.hash(
         password: password.bytes, salt: salt, passes: UInt32(passes), memoryKiB: memory, lanes: 1, variant: variant)
     })

@@ -2,6 +2,7 @@
 // salt's characters as the salt and a 20-byte key.
 
 import SwiftSQLCore
+import SwiftSQLSystem
 
 extension PasswordScheme {
   static let dovecotPBKDF2 = PasswordScheme(
@@ -30,7 +31,7 @@ extension PasswordScheme {
       guard (1...CostLimits.pbkdf2Iterations).contains(rounds) else {
         return .failure(SchemeProblem("rounds must be from 1 to \(CostLimits.pbkdf2Iterations)"))
       }
-      guard let random = LibCrypto.randomBytes(16) else { return .failure(SchemeProblem("no random salt")) }
+      guard let random = System.randomBytes(16) else { return .failure(SchemeProblem("no random salt")) }
       // Dovecot's salt characters.
       let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./".utf8)
       let salt = random.map { alphabet[Int($0) % alphabet.count] }

@@ -159,11 +159,4 @@ enum LibCrypto {
     guard let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }
     return CRYPTO_memcmp(left, right, lhs.count) == 0
   }
-
-  /// `count` random bytes for a salt (`RAND_bytes_ex`).
-  static func randomBytes(_ count: Int) -> [UInt8]? {
-    var bytes = [UInt8](repeating: 0, count: count)
-    guard RAND_bytes_ex(context, &bytes, count, 0) == 1 else { return nil }
-    return bytes
-  }
 }

@@ -5,6 +5,7 @@
 // byte order of each 32-bit half, as RFC 2289's reference does.
 
 import SwiftSQLCore
+import SwiftSQLSystem
 
 extension PasswordScheme {
   static let otp = PasswordScheme(
@@ -35,7 +36,7 @@ extension PasswordScheme {
       guard (1...CostLimits.otpSequence).contains(sequence) else {
         return .failure(SchemeProblem("the sequence must be from 1 to \(CostLimits.otpSequence)"))
       }
-      guard let random = LibCrypto.randomBytes(8) else { return .failure(SchemeProblem("no random seed")) }
+      guard let random = System.randomBytes(8) else { return .failure(SchemeProblem("no random seed")) }
       let seed = random.withUnsafeBytes { PayloadDecoding.encodeHex($0) }
       guard let computed = otpHash(password, seed: seed, sequence: sequence, algorithm: .sha1) else {
         return .failure(SchemeProblem("libcrypto has no SHA1"))

@@ -3,6 +3,7 @@
 // length, as OpenLDAP and Dovecot write it.
 
 import SwiftSQLCore
+import SwiftSQLSystem
 
 extension PasswordScheme {
   /// A salted `algorithm` scheme.
@@ -24,7 +25,7 @@ extension PasswordScheme {
         }
       },
       generate: { password, _, _ in
-        guard let salt = LibCrypto.randomBytes(8) else { return .failure(SchemeProblem("no random salt")) }
+        guard let salt = System.randomBytes(8) else { return .failure(SchemeProblem("no random salt")) }
         let computed = salt.withUnsafeBytes { LibCrypto.digest(algorithm, [password.bytes, $0]) }
         guard let computed else { return .failure(SchemeProblem("libcrypto has no \(algorithm.openSSLName)")) }
         var joined = computed.withBytes { Array($0) } + salt

@@ -5,6 +5,7 @@
 // Like Dovecot, at least 4,096 iterations; at most CostLimits' bound.
 
 import SwiftSQLCore
+import SwiftSQLSystem
 
 extension PasswordScheme {
   static let scram = PasswordScheme(
@@ -43,7 +44,7 @@ extension PasswordScheme {
           SchemeProblem(
             "iterations must be from \(CostLimits.scramMinimumIterations) to \(CostLimits.pbkdf2Iterations)"))
       }
-      guard let salt = LibCrypto.randomBytes(16),
+      guard let salt = System.randomBytes(16),
         let keys = scramKeys(password, salt: salt, iterations: iterations, algorithm: algorithm)
       else { return .failure(SchemeProblem("libcrypto could not derive the keys")) }
       var text = Array("\(iterations),".utf8) + salt.withUnsafeBytes { PayloadDecoding.encodeBase64($0) }

@@ -192,6 +192,28 @@ public final class Lock: @unchecked Sendable {
 
 extension System {
   /// `explicit_bzero(3)` over a value's own memory (a C struct, an array).
+  /// `count` random bytes from the kernel (getrandom(2)), for a salt. Not
+  /// OpenSSL's RAND_bytes: seeding its generator costs a fresh process about
+  /// 3 ms, which every worker's first login paid for the decoy's salt. Never
+  /// blocks (GRND_NONBLOCK): nil before the kernel's pool is ready at boot.
+  public static func randomBytes(_ count: Int) -> [UInt8]? {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var filled = 0
+    while filled < count {
+      let got = bytes.withUnsafeMutableBytes { buffer in
+        getrandom(buffer.baseAddress.map { $0 + filled }, count - filled, UInt32(GRND_NONBLOCK))
+      }
+      if got > 0 {
+        filled += got
+      } else if got < 0 && swiftsql_errno() == EINTR {
+        continue
+      } else {
+        return nil
+      }
+    }
+    return bytes
+  }
+
   public static func wipe<T>(_ value: inout T, count: Int) {
     withUnsafeMutableBytes(of: &value) { buffer in
       if let base = buffer.baseAddress { explicit_bzero(base, min(count, buffer.count)) }
