@@ -178,7 +178,7 @@ struct FailoverTests {
     func moveSessionsToFirst(from other: PostgresCluster) throws {
       for _ in 0..<3 {
         try other.terminateModuleSessions()
-        let moved = try? waitUntil("the module's sessions to be on the first server") {
+        let moved: Void? = try? waitUntil("the module's sessions to be on the first server") {
           try first.moduleSessions() >= 1 && other.moduleSessions() == 0
         }
         if moved != nil { return }
