@@ -22,6 +22,7 @@
  * Every mode also prints "libraries": the shared objects mapped at the end.
  * This program links only libc and libpam, so that every other library is
  * loaded inside the timed part, as it is for the module. */
+#include "conversation.h"
 #include "verify.h"
 
 #include <dlfcn.h>
@@ -57,17 +58,6 @@ static int libraries(void) {
   return count;
 }
 
-static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
-  (void)data;
-  struct pam_response *r = calloc((size_t)n, sizeof *r);
-  if (!r) return PAM_BUF_ERR;
-  for (int i = 0; i < n; i++) {
-    if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-      r[i].resp = strdup(password);
-  }
-  *resp = r;
-  return PAM_SUCCESS;
-}
 
 static int transaction(const char *service, const char *login) {
   struct pam_conv conv = {conversation, NULL};
@@ -167,6 +157,7 @@ static int libpq_mode(const char *conninfo, const char *user, const char *domain
 int main(int argc, char **argv) {
   if ((argc == 5 || (argc == 6 && strcmp(argv[5], "once") == 0)) && strcmp(argv[1], "pam") == 0) {
     password = argv[4];
+    conversation_answer = password;
     double t0 = now_ms();
     int first = transaction(argv[2], argv[3]);
     double t1 = now_ms();
@@ -192,6 +183,7 @@ int main(int argc, char **argv) {
   }
   if (argc == 6 && strcmp(argv[1], "libpq") == 0) {
     password = argv[5];
+    conversation_answer = password;
     return libpq_mode(argv[2], argv[3], argv[4]);
   }
   fprintf(stderr, "usage: first_login pam SERVICE LOGIN PASSWORD [once]\n"

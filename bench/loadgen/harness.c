@@ -75,7 +75,7 @@ static int write_all(int fd, const void *buffer, size_t size) {
   return 0;
 }
 
-static int read_all(int fd, void *buffer, size_t size) {
+int harness_read_all(int fd, void *buffer, size_t size) {
   char *p = buffer;
   while (size > 0) {
     ssize_t n = read(fd, p, size);
@@ -242,7 +242,7 @@ int harness_run(const harness_options *options, harness_setup setup, harness_log
   close(go[0]);
   for (int i = 0; i < clients; i++) {
     char byte;
-    if (read_all(ready[0], &byte, 1) != 0) break;
+    if (harness_read_all(ready[0], &byte, 1) != 0) break;
   }
   close(go[1]); /* every client starts now */
 
@@ -253,7 +253,7 @@ int harness_run(const harness_options *options, harness_setup setup, harness_log
   char why[200] = "";
   for (int i = 0; i < clients; i++) {
     client_report report;
-    if (read_all(results[i], &report, sizeof report) != 0) {
+    if (harness_read_all(results[i], &report, sizeof report) != 0) {
       errors++;
       snprintf(why, sizeof why, "client %d died", i);
       continue;
@@ -261,10 +261,10 @@ int harness_run(const harness_options *options, harness_setup setup, harness_log
     report.why[sizeof report.why - 1] = 0;
     size_t n = (size_t)report.count;
     long long *values = n ? malloc(n * sizeof *values) : NULL;
-    if (n && (!values || read_all(results[i], values, n * sizeof *values) != 0)) return 2;
+    if (n && (!values || harness_read_all(results[i], values, n * sizeof *values) != 0)) return 2;
     for (size_t k = 0; k < n; k++) series_add(&all, values[k]);
     if (report.has_part) {
-      if (read_all(results[i], values, n * sizeof *values) != 0) return 2;
+      if (harness_read_all(results[i], values, n * sizeof *values) != 0) return 2;
       for (size_t k = 0; k < n; k++) series_add(&parts, values[k]);
       has_part = 1;
     }

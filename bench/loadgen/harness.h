@@ -71,6 +71,9 @@ int harness_run(const harness_options *options, harness_setup setup, harness_log
 
 /* Helpers. */
 long long harness_now_ns(void);
+
+/* read(2) until size bytes have come; 0, or -1 on an error or end of file. */
+int harness_read_all(int fd, void *buffer, size_t size);
 void harness_draw(const harness_options *options, unsigned *seed, harness_login *login);
 
 #endif

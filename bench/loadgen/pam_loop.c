@@ -23,24 +23,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *service, *password, *typed;
+#include "conversation.h"
+
+static const char *service, *password;
 static int expected = PAM_SUCCESS;
 
-static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
-  (void)data;
-  struct pam_response *r = calloc((size_t)n, sizeof *r);
-  if (!r) return PAM_BUF_ERR;
-  for (int i = 0; i < n; i++) {
-    if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-      r[i].resp = strdup(typed);
-  }
-  *resp = r;
-  return PAM_SUCCESS;
-}
 
 static int login(const harness_login *drawn, long long *part_ns, char *why, size_t why_size) {
   (void)part_ns;
-  typed = password;
+  conversation_answer = password;
   struct pam_conv conv = {conversation, NULL};
   pam_handle_t *pamh = NULL;
   int rc = pam_start(service, drawn->full, &conv, &pamh);

@@ -29,18 +29,6 @@ static int put_field(unsigned char *buffer, size_t *at, size_t size, const char 
   return 0;
 }
 
-static int read_exactly(int fd, void *buffer, size_t size) {
-  char *p = buffer;
-  while (size > 0) {
-    ssize_t n = read(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return -1;
-    p += n;
-    size -= (size_t)n;
-  }
-  return 0;
-}
-
 static int login(const harness_login *drawn, long long *part_ns, char *why, size_t why_size) {
   (void)part_ns;
   unsigned char request[2048];
@@ -69,11 +57,11 @@ static int login(const harness_login *drawn, long long *part_ns, char *why, size
   ssize_t written = write(fd, request, size);
   if (written != (ssize_t)size) {
     snprintf(why, why_size, "write: %s", strerror(errno));
-  } else if (read_exactly(fd, &length, 2) != 0) {
+  } else if (harness_read_all(fd, &length, 2) != 0) {
     snprintf(why, why_size, "no reply from saslauthd");
   } else {
     size_t n = ntohs(length);
-    if (n >= sizeof reply || read_exactly(fd, reply, n) != 0) {
+    if (n >= sizeof reply || harness_read_all(fd, reply, n) != 0) {
       snprintf(why, why_size, "short reply from saslauthd");
     } else {
       reply[n] = 0;
