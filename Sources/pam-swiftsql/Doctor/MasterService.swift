@@ -32,21 +32,8 @@ struct MasterService: Equatable {
   }
 
   static func parse(_ text: String) -> [MasterService] {
-    var entries: [(text: String, line: Int)] = []
-    var number = 0
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      number += 1
-      let line = String(raw)
-      let trimmed = line.trimmedBlanks()
-      if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-      if line.first == " " || line.first == "\t" {
-        if let last = entries.popLast() { entries.append((last.text + " " + trimmed, last.line)) }
-        continue
-      }
-      entries.append((trimmed, number))
-    }
     var services: [MasterService] = []
-    for entry in entries {
+    for entry in postfixLogicalLines(text) {
       let tokens = tokenize(entry.text)
       guard tokens.count >= 8 else { continue }
       var overrides: [String: String] = [:]

@@ -35,27 +35,12 @@ struct PostfixMainConfig {
 
   static func parse(_ text: String) -> PostfixMainConfig {
     var config = PostfixMainConfig()
-    var pending: (text: String, line: Int)? = nil
-    func finish() {
-      guard let logical = pending, let equals = logical.text.firstIndex(of: "=") else { return }
+    for logical in postfixLogicalLines(text) {
+      guard let equals = logical.text.firstIndex(of: "=") else { continue }
       let name = String(logical.text[..<equals]).trimmedBlanks()
       let value = String(logical.text[logical.text.index(after: equals)...]).trimmedBlanks()
       if !name.isEmpty { config.values[name] = (value, logical.line) }
     }
-    var number = 0
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      number += 1
-      let line = String(raw)
-      let trimmed = line.trimmedBlanks()
-      if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-      if line.first == " " || line.first == "\t" {
-        if let started = pending { pending = (started.text + " " + trimmed, started.line) }
-        continue
-      }
-      finish()
-      pending = (trimmed, number)
-    }
-    finish()
     return config
   }
 

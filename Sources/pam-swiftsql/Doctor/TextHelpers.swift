@@ -1,5 +1,6 @@
 // Small text helpers the doctor's parsers share: trimming blanks (spaces,
-// tabs, carriage returns), splitting on whitespace, and an octal file mode.
+// tabs, carriage returns), splitting on whitespace, Postfix's logical lines,
+// and an octal file mode.
 
 extension String {
   /// Without leading and trailing spaces, tabs and carriage returns.
@@ -15,6 +16,27 @@ extension String {
   var words: [String] {
     split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map(String.init)
   }
+}
+
+/// The logical lines of a Postfix file (main.cf, master.cf), as Postfix
+/// reads them: blank lines and lines starting with `#` are skipped, a line
+/// starting with a space or a tab continues the one before; each with the
+/// number of the line it starts on.
+func postfixLogicalLines(_ text: String) -> [(text: String, line: Int)] {
+  var lines: [(text: String, line: Int)] = []
+  var number = 0
+  for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    number += 1
+    let line = String(raw)
+    let trimmed = line.trimmedBlanks()
+    if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+    if line.first == " " || line.first == "\t" {
+      if let last = lines.popLast() { lines.append((last.text + " " + trimmed, last.line)) }
+      continue
+    }
+    lines.append((trimmed, number))
+  }
+  return lines
 }
 
 /// "0640".
