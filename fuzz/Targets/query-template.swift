@@ -35,6 +35,28 @@ func scanPlaceholders(_ sql: [UInt8], backslashEscapes: Bool) -> PlaceholderScan
   /// Where the last $n placeholder ended: PostgreSQL starts a new token
   /// there, so an E right after it can open an escape string.
   var placeholderEnd = -1
+  /// From the opening `quote` at `index` to just past its closing one (a
+  /// doubled quote stands for itself); marks the scan unterminated if the
+  /// text ends first.
+  func skipQuoted(_ quote: UInt8, backslashEscapes escapes: Bool) {
+    index += 1
+    while index < sql.count {
+      if escapes && sql[index] == UInt8(ascii: "\\") {
+        index += 2
+        continue
+      }
+      if sql[index] == quote {
+        if index + 1 < sql.count && sql[index + 1] == quote {
+          index += 2
+          continue
+        }
+        index += 1
+        return
+      }
+      index += 1
+    }
+    scan.unterminated = true
+  }
   func isWordByte(_ byte: UInt8) -> Bool {
     (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
   }
@@ -45,42 +67,9 @@ func scanPlaceholders(_ sql: [UInt8], backslashEscapes: Bool) -> PlaceholderScan
       let escapeString =
         index >= 1 && (sql[index - 1] == UInt8(ascii: "E") || sql[index - 1] == UInt8(ascii: "e"))
         && (index == 1 || !isWordByte(sql[index - 2]) || index - 1 == placeholderEnd)
-      let escapes = backslashEscapes || escapeString
-      index += 1
-      var closed = false
-      while index < sql.count {
-        if escapes && sql[index] == UInt8(ascii: "\\") {
-          index += 2
-          continue
-        }
-        if sql[index] == UInt8(ascii: "'") {
-          if index + 1 < sql.count && sql[index + 1] == UInt8(ascii: "'") {
-            index += 2
-            continue
-          }
-          closed = true
-          index += 1
-          break
-        }
-        index += 1
-      }
-      if !closed { scan.unterminated = true }
+      skipQuoted(UInt8(ascii: "'"), backslashEscapes: backslashEscapes || escapeString)
     case UInt8(ascii: "\""):
-      index += 1
-      var closed = false
-      while index < sql.count {
-        if sql[index] == UInt8(ascii: "\"") {
-          if index + 1 < sql.count && sql[index + 1] == UInt8(ascii: "\"") {
-            index += 2
-            continue
-          }
-          closed = true
-          index += 1
-          break
-        }
-        index += 1
-      }
-      if !closed { scan.unterminated = true }
+      skipQuoted(UInt8(ascii: "\""), backslashEscapes: false)
     case UInt8(ascii: "-") where index + 1 < sql.count && sql[index + 1] == UInt8(ascii: "-"):
       while index < sql.count && sql[index] != UInt8(ascii: "\n") { index += 1 }
     case UInt8(ascii: "/") where index + 1 < sql.count && sql[index + 1] == UInt8(ascii: "*"):
