@@ -142,6 +142,23 @@ def alive(pid):
         return False
 
 
+def stop_processes(what, members, asked=None):
+    """SIGTERM to `asked` (by default every member), then SIGKILL to the
+    members still alive after 10 s."""
+    def send(pids, number):
+        for pid in pids:
+            try:
+                os.kill(pid, number)
+            except ProcessLookupError:
+                pass
+
+    send(members if asked is None else asked, signal.SIGTERM)
+    try:
+        wait_until(f"{what} to exit", lambda: not any(alive(p) for p in members), 10)
+    except BenchError:
+        send(members, signal.SIGKILL)
+
+
 # ---------------------------------------------------------------------------
 # The private namespace: /dev without log, a private /etc/pam.d.
 
@@ -374,20 +391,7 @@ class Bench:
         pid_file = os.path.join(directory, "saslauthd.pid")
 
         def stop():
-            members = [p for p, _, command in processes() if directory in command]
-            for pid in members:
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            try:
-                wait_until("saslauthd to exit", lambda: not any(alive(p) for p in members), 10)
-            except BenchError:
-                for pid in members:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+            stop_processes("saslauthd", [p for p, _, command in processes() if directory in command])
 
         self.cleanups.append((f"saslauthd {name}", stop))
         # It detaches itself, in a session of its own (start_daemon), because
@@ -438,15 +442,7 @@ class Bench:
             except (OSError, ValueError, IndexError):
                 return
             members = [p for p, parent, _ in processes() if p == pid or parent == pid]
-            os.kill(pid, signal.SIGTERM)
-            try:
-                wait_until("Dovecot to exit", lambda: not any(alive(p) for p in members), 10)
-            except BenchError:
-                for p in members:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+            stop_processes("Dovecot", members, asked=[pid])
 
         self.cleanups.append(("Dovecot", stop))
         start_daemon(["dovecot", "-c", conf], os.path.join(directory, "start.log"))
