@@ -88,26 +88,37 @@ final class SyslogSink: @unchecked Sendable {
     }
   }
 
-  /// Every line received so far that contains `text`.
+  /// Every line received so far that contains `text`. Filtered under the
+  /// lock: a copy of the whole array held while the receiver appends would
+  /// make each append copy it again, and the run's sink holds tens of
+  /// thousands of lines by the end.
   func lines(containing text: String) -> [String] {
-    linesLock.lock()
-    defer { linesLock.unlock() }
-    return collected.filter { $0.contains(text) }
+    linesLock.withLock { collected.filter { $0.contains(text) } }
   }
 
   /// Every line received so far.
   var allLines: [String] {
-    linesLock.lock()
-    defer { linesLock.unlock() }
-    return collected
+    linesLock.withLock { collected }
   }
 
-  /// Waits for a line containing all of `texts`, and returns it.
+  /// The lines received since the first `count`.
+  private func lines(after count: Int) -> [String] {
+    linesLock.withLock { count < collected.count ? Array(collected[count...]) : [] }
+  }
+
+  /// Waits for a line containing all of `texts`, and returns it. Each look
+  /// reads only the lines that came since the one before, so that many
+  /// tests waiting at once on a loaded machine do not rescan the whole run.
+  /// The bound is generous because the wait ends as soon as the line is
+  /// there: it is for a line that never comes, not a measure of speed.
   @discardableResult
-  func waitForLine(containing texts: [String], seconds: Double = 5) throws -> String {
+  func waitForLine(containing texts: [String], seconds: Double = 20) throws -> String {
+    var seen = 0
     var found: String? = nil
     try waitUntil("a syslog line containing \(texts)", seconds: seconds) {
-      found = allLines.first { line in texts.allSatisfy { line.contains($0) } }
+      let new = lines(after: seen)
+      seen += new.count
+      found = new.first { line in texts.allSatisfy { line.contains($0) } }
       return found != nil
     }
     return found ?? ""
