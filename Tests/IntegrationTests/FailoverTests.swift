@@ -68,7 +68,7 @@ struct FailoverTests {
           expected.contains(record.answer) || record.answer.contains("PAM_AUTHINFO_UNAVAIL"), "\(record)")
       }
     }
-    let outageAnswers = records.filter { timeline.phase(of: $0)?.name == FailoverTests.outage }.map { $0.answer }
+    let outageAnswers = timeline.records(records, overlapping: FailoverTests.outage).map { $0.answer }
     #expect(outageAnswers.contains(FailoverTests.unavailable), "the outage was seen: \(outageAnswers)")
 
     // A fresh process connects in order: the first host, then the second.
@@ -118,8 +118,8 @@ struct FailoverTests {
     print("failover through saslauthd -n 2 (2 clients):\n" + timeline.report(records))
 
     timeline.judge(records, answerBound: FailoverPair.answerBound)
-    let outageAnswers = records.filter { timeline.phase(of: $0)?.name == FailoverTests.outage }
-    #expect(outageAnswers.contains { $0.rightPassword && !$0.accepted }, "the outage was seen")
+    let outageAnswers = timeline.records(records, overlapping: FailoverTests.outage)
+    #expect(outageAnswers.contains { $0.rightPassword && !$0.accepted }, "the outage was seen: \(outageAnswers)")
     #expect(daemon.workerIDs() == workers, "the same saslauthd processes answered throughout")
 
     // Each worker that saw the outage logged it once, and its end once.

@@ -74,7 +74,7 @@ struct MariaDBLoadOutageTests {
     }
     for outage in ["killed", "socket removed"] {
       #expect(
-        records.contains { timeline.phase(of: $0)?.name == outage && $0.answer.contains("PAM_AUTHINFO_UNAVAIL") },
+        timeline.records(records, overlapping: outage).contains { $0.answer.contains("PAM_AUTHINFO_UNAVAIL") },
         "the outage '\(outage)' was seen")
     }
     // One line per transition: two outages, two recoveries, in order.

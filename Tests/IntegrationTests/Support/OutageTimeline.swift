@@ -39,6 +39,14 @@ final class OutageTimeline: @unchecked Sendable {
     phases(from: record.started, to: record.ended).allSatisfy { $0.someServerAnswers }
   }
 
+  /// The logins that overlapped the phase `name`. A login that saw an
+  /// outage may have begun in the phase before it, while a server still
+  /// answered: on a loaded machine a short outage can hold no login that
+  /// also began in it.
+  func records(_ records: [LoginRecord], overlapping name: String) -> [LoginRecord] {
+    records.filter { record in phases(from: record.started, to: record.ended).contains { $0.name == name } }
+  }
+
   /// The phase a login began in.
   func phase(of record: LoginRecord) -> Phase? {
     allPhases.last { $0.started <= record.started }
