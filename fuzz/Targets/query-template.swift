@@ -28,8 +28,11 @@ struct PlaceholderScan {
 }
 
 /// Reads `sql` with the quoting rules QueryTemplate documents and collects
-/// the placeholders that stand in code (outside quotes and comments).
-func scanPlaceholders(_ sql: [UInt8], backslashEscapes: Bool) -> PlaceholderScan {
+/// the placeholders that stand in code (outside quotes and comments). `$n`
+/// is a placeholder only in the numbered style; in the positional style it
+/// is text the template held, and its digits are part of a word, so an E
+/// after them opens no escape string (`$1E'\'` is a whole '…').
+func scanPlaceholders(_ sql: [UInt8], style: PlaceholderStyle, backslashEscapes: Bool) -> PlaceholderScan {
   var scan = PlaceholderScan()
   var index = 0
   /// Where the last $n placeholder ended: PostgreSQL starts a new token
@@ -90,7 +93,8 @@ func scanPlaceholders(_ sql: [UInt8], backslashEscapes: Bool) -> PlaceholderScan
     case UInt8(ascii: "?"):
       scan.questionMarks += 1
       index += 1
-    case UInt8(ascii: "$") where index + 1 < sql.count && sql[index + 1] >= 0x30 && sql[index + 1] <= 0x39:
+    case UInt8(ascii: "$")
+    where style == .numbered && index + 1 < sql.count && sql[index + 1] >= 0x30 && sql[index + 1] <= 0x39:
       // PostgreSQL reads every digit that follows as the number.
       var end = index + 1
       while end < sql.count && sql[end] >= 0x30 && sql[end] <= 0x39 { end += 1 }
@@ -154,7 +158,7 @@ public func fuzzQueryTemplate(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int
 
   // Placeholders, read back with the compiler's own quoting rules.
   let sql = Array(query.sql.utf8)
-  let scan = scanPlaceholders(sql, backslashEscapes: backslashEscapes)
+  let scan = scanPlaceholders(sql, style: style, backslashEscapes: backslashEscapes)
   invariant(!scan.unterminated, "the SQL \(shown(sql)) has an unterminated quote or comment")
   switch style {
   case .positional:
