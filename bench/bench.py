@@ -979,24 +979,33 @@ def table_lines(results):
               f"{'p50':>9}{'p99':>9} | side by side (1 client, 2 clients)")
     lines = [header, f"{'':2}{'':36}{'':13}|{'logins/s':>8}{'ms':>9}{'ms':>9}{'ms':>9} |{'logins/s':>9}{'ms':>9}"
                      f"{'ms':>9} |", "-" * 156]
+
+    def cells(f, width):
+        if not f:
+            return f"{'-':>{width}}{'-':>9}{'-':>9}"
+        rate = f"{f['rate']:>{width}.0f}" if f["rate"] >= 10 else f"{f['rate']:>{width}.1f}"
+        return f"{rate}{f['p50_ms']:>9.2f}{f['p99_ms']:>9.2f}"
+
+    for scheme_rows in table_rows(results):
+        for row, label, scheme, one, two, side_by_side in scheme_rows:
+            cpu = f"{cpu_of(one):>9.3f}" if one else f"{'-':>9}"
+            lines.append(f"{row:2}{label:36}{scheme:13}|{cells(one, 8)}{cpu} |{cells(two, 9)} | {side_by_side}")
+        lines.append("")
+    return lines
+
+
+def table_rows(results):
+    """The rows both tables show, a list per scheme: (row, label, scheme, the
+    1-client figures, the 2-client figures, the side-by-side comparison),
+    leaving out the rows measured with neither."""
     for scheme in SCHEMES:
+        rows = []
         for row, variant, label in ROWS:
             one = figures(results, row, variant, scheme.name, 1)
             two = figures(results, row, variant, scheme.name, 2)
-            if not one and not two:
-                continue
-
-            def cells(f, width):
-                if not f:
-                    return f"{'-':>{width}}{'-':>9}{'-':>9}"
-                rate = f"{f['rate']:>{width}.0f}" if f["rate"] >= 10 else f"{f['rate']:>{width}.1f}"
-                return f"{rate}{f['p50_ms']:>9.2f}{f['p99_ms']:>9.2f}"
-
-            cpu = f"{cpu_of(one):>9.3f}" if one else f"{'-':>9}"
-            lines.append(f"{row:2}{label:36}{scheme.name:13}|{cells(one, 8)}{cpu} |{cells(two, 9)} | "
-                         f"{compared(results, row, variant, scheme.name)}")
-        lines.append("")
-    return lines
+            if one or two:
+                rows.append((row, label, scheme.name, one, two, compared(results, row, variant, scheme.name)))
+        yield rows
 
 
 def target_lines(targets):
@@ -1050,17 +1059,12 @@ def markdown(results, targets, meta, profile):
            "| row | what | scheme | 1 client /s | p50 | p99 | CPU | 2 clients /s | p50 | p99 "
            "| side by side (1 client, 2 clients) |",
            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for scheme in SCHEMES:
-        for row, variant, label in ROWS:
-            one = figures(results, row, variant, scheme.name, 1)
-            two = figures(results, row, variant, scheme.name, 2)
-            if not one and not two:
-                continue
-            cell = lambda f: (f"{f['rate']:.{0 if f['rate'] >= 10 else 1}f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f}"
-                              if f else "- | - | -")
+    cell = lambda f: (f"{f['rate']:.{0 if f['rate'] >= 10 else 1}f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f}"
+                      if f else "- | - | -")
+    for scheme_rows in table_rows(results):
+        for row, label, scheme, one, two, side_by_side in scheme_rows:
             cpu = f"{cpu_of(one):.3f}" if one else "-"
-            out.append(f"| {row} | {label} | {scheme.name} | {cell(one)} | {cpu} | {cell(two)} | "
-                       f"{compared(results, row, variant, scheme.name)} |")
+            out.append(f"| {row} | {label} | {scheme} | {cell(one)} | {cpu} | {cell(two)} | {side_by_side} |")
     out += ["", "| target | scheme | measured | limit | met | detail |", "|---|---|---:|---:|---|---|"]
     for t in targets:
         out.append(f"| {t['target']} | {t['scheme']} | {t['measured']} | {t['limit']} | "
