@@ -126,8 +126,11 @@ demo: deps-demo build
 
 # The unit tests need no root and no servers; the integration tests start
 # PostgreSQL, saslauthd and the rest themselves and use build/.
+# The whole test output is kept in $(BUILD)/test.log; on failure the
+# recorded issues are printed again at the end.
 check: deps-test build lint package-check fuzz-smoke
-	PAM_SWIFTSQL_BUILD=$(abspath $(BUILD)) $(SWIFT) test --scratch-path $(SCRATCH)
+	PAM_SWIFTSQL_BUILD=$(abspath $(BUILD)) scripts/test-recap.sh $(BUILD)/test.log \
+	  $(SWIFT) test --scratch-path $(SCRATCH)
 
 unit-test:
 	$(SWIFT) test --scratch-path $(SCRATCH) --filter 'SwiftSQLCoreTests|SaslauthdClientTests'

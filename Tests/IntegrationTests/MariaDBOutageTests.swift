@@ -22,34 +22,40 @@ struct MariaDBOutageTests {
     defer { chain.tearDown() }
     let (server, service) = (chain.server, chain.service)
     let driver = try InteractiveDriver(service: service)
-    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok, sink.recap(of: service))
 
     try server.stop()
     for _ in 0..<2 {
       let (result, milliseconds) = try driver.login("alice@example.org", Accounts.password)
-      #expect(result == MariaDBOutageTests.unavailable)
-      #expect(milliseconds < (MariaDBChain.connectTimeout + 1) * 1000)
+      #expect(result == MariaDBOutageTests.unavailable, sink.recap(of: service))
+      #expect(milliseconds < (MariaDBChain.connectTimeout + 1) * 1000, sink.recap(of: service))
     }
     try sink.waitForLine(containing: [service.name, "authentication failure", "reason=database unavailable"])
 
     try server.start()
-    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
-    #expect(try driver.login("alice@example.org", "wrong").result == "auth=PAM_AUTH_ERR acct=-")
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok, sink.recap(of: service))
+    #expect(
+      try driver.login("alice@example.org", "wrong").result == "auth=PAM_AUTH_ERR acct=-", sink.recap(of: service))
   }
 
   @Test("a restart between two logins: the next login reconnects and succeeds")
   func restartBetweenLogins() throws {
+    let sink = try SyslogSink.shared()
     let chain = try MariaDBChain()
     defer { chain.tearDown() }
     let (server, service) = (chain.server, chain.service)
     let driver = try InteractiveDriver(service: service)
-    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok, sink.recap(of: service))
     // The kept connection dies with the server; no login notices until the next.
     try server.restart()
-    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
-    #expect(try server.moduleConnections().count == 2)
+    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok, sink.recap(of: service))
+    // The server's connections and prepares, if a count is off (no Execute
+    // lines: they carry values).
+    let lines = ["Connect\t", "Prepare\t"].flatMap { (try? server.logLines(containing: $0)) ?? [] }
+    let generalLog = Comment(rawValue: lines.joined(separator: "\n"))
+    #expect(try server.moduleConnections().count == 2, generalLog)
     // The statements were prepared again on the new connection.
-    #expect(try server.logLines(containing: "Prepare\tSELECT password FROM users").count == 2)
+    #expect(try server.logLines(containing: "Prepare\tSELECT password FROM users").count == 2, generalLog)
   }
 
   @Test("a frozen server (SIGSTOP): answers within the timeouts, then recovery on SIGCONT")
@@ -60,8 +66,10 @@ struct MariaDBOutageTests {
       if frozen > 0 { kill(frozen, SIGCONT) }
       chain.tearDown()
     }
+    let sink = try SyslogSink.shared()
     let driver = try InteractiveDriver(service: chain.service)
-    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+    #expect(
+      try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok, sink.recap(of: chain.service))
 
     // After the login, so that the kept connection's server is frozen too.
     frozen = try chain.server.serverProcessID()
@@ -79,7 +87,8 @@ struct MariaDBOutageTests {
 
     kill(frozen, SIGCONT)
     frozen = 0
-    #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
+    #expect(
+      try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok, sink.recap(of: chain.service))
   }
 
   @Test("a server that answers one byte at a time is cut off at connect_timeout")
@@ -126,12 +135,12 @@ struct MariaDBOutageTests {
     defer { chain.tearDown() }
     let (server, service, daemon) = (chain.server, chain.service, try chain.saslauthd())
     let request = ["-u", "alice@example.org", "-p", Accounts.password, "-s", service.name]
-    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
+    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n", sink.recap(of: service))
     let workers = daemon.workerIDs()
 
     // Restarted between two logins: the worker's kept connection is dead.
     try server.restart()
-    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
+    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n", sink.recap(of: service))
 
     try server.stop()
     let refused = try daemon.ourClient(request)
@@ -141,7 +150,7 @@ struct MariaDBOutageTests {
     try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=database unavailable"])
 
     try server.start()
-    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
+    #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n", sink.recap(of: service))
     #expect(daemon.workerIDs() == workers, "the same saslauthd worker answered")
     #expect(try server.moduleConnections().count == 3, "one connection per server start")
   }

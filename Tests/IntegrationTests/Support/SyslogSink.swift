@@ -110,6 +110,14 @@ final class SyslogSink: @unchecked Sendable {
     line.withCString { line in text.withCString { text in strstr(line, text) != nil } }
   }
 
+  /// The last lines that mention `service`, one per line, as a comment
+  /// for an expectation: when a login's result is not the one expected,
+  /// the module's own words say why.
+  func recap(of service: PAMService, lines count: Int = 8) -> Comment {
+    let lines = lines(containing: service.name).suffix(count)
+    return Comment(rawValue: "what the module logged for \(service.name):\n" + lines.joined(separator: "\n"))
+  }
+
   /// Every line received so far.
   var allLines: [String] {
     Array(linesLock.withLock { chunks }.joined())
