@@ -9,8 +9,12 @@ import Foundation
 import Testing
 
 final class MariaDBChain {
-  static let connectTimeout = 2
-  static let queryTimeout = 2
+  /// Short enough that the tests waiting for them stay short, long enough
+  /// that a login on a loaded CI machine (two cores, a dozen servers
+  /// starting beside it) fits: a right password refused for lack of time
+  /// would fail the tests that require it accepted. As FailoverPair's.
+  static let connectTimeout = 3
+  static let queryTimeout = 3
 
   let server: MariaDBServer
   let service: PAMService
