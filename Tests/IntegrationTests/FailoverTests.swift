@@ -37,6 +37,7 @@ struct FailoverTests {
         "alice@example.org", right ? Accounts.password : "not the password")
       return LoginAnswer(text: result, accepted: result == BatteryTests.ok, seconds: Double(milliseconds) / 1000)
     }
+    defer { _ = try? load.stop() }  // if the test throws first
     let pamDriver = try Fixture.path("pam_driver", libraries: ["pam"])
     var probes: [(phase: String, answer: String, seconds: Double)] = []
     let timeline = OutageTimeline()
@@ -112,6 +113,7 @@ struct FailoverTests {
         socket: daemon.socket, login: "alice@example.org", password: right ? Accounts.password : "not the password",
         service: service.name)
     }
+    defer { _ = try? load.stop() }  // if the test throws first
     let timeline = OutageTimeline()
     try FailoverTests.scenario(pair, timeline, load, probe: nil)
     let records = try load.stop()

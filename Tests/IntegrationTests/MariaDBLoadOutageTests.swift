@@ -27,6 +27,7 @@ struct MariaDBLoadOutageTests {
         "alice@example.org", right ? Accounts.password : "not the password")
       return LoginAnswer(text: result, accepted: result == BatteryTests.ok, seconds: Double(milliseconds) / 1000)
     }
+    defer { _ = try? load.stop() }  // if the test throws first
     let kept = "\(server.directory)/kept.sock"
     defer { if FileManager.default.fileExists(atPath: kept) { rename(kept, server.socket) } }
     func pause(_ seconds: Double) { usleep(useconds_t(seconds * 1_000_000)) }

@@ -42,6 +42,8 @@ final class LoginLoad: @unchecked Sendable {
   private let attempt: Attempt
   private let lock = NSLock()
   private var stopping = false
+  private var stopped = false
+  private var started = false
   private var records: [LoginRecord] = []
   private var failures: [String] = []
   private let finished = DispatchSemaphore(value: 0)
@@ -53,6 +55,7 @@ final class LoginLoad: @unchecked Sendable {
 
   /// Starts the workers; each runs until `stop`.
   func start() {
+    lock.withLock { started = true }
     for worker in 0..<workers {
       let thread = Thread { [self] in
         var count = 0
@@ -80,10 +83,15 @@ final class LoginLoad: @unchecked Sendable {
   private var isStopping: Bool { lock.withLock { stopping } }
 
   /// Stops the workers after their current login; returns every record, or
-  /// throws what a worker's channel failed with.
+  /// throws what a worker's channel failed with. May be called again (a
+  /// test's `defer`, for when it throws before its own call: workers left
+  /// running would log in until the whole run ends).
   func stop() throws -> [LoginRecord] {
-    lock.withLock { stopping = true }
-    for _ in 0..<workers { finished.wait() }
+    let first = lock.withLock {
+      defer { stopping = true; stopped = true }
+      return !stopped
+    }
+    if first && started { for _ in 0..<workers { finished.wait() } }
     return try lock.withLock {
       if let failure = failures.first { throw RunError(description: failure) }
       return records.sorted { $0.started < $1.started }
