@@ -51,15 +51,14 @@ struct OutageTests {
     let chain = try PrivateChain()
     var processes: [pid_t] = []
     defer {
-      for pid in processes { kill(pid, SIGCONT) }
+      PostgresCluster.thaw(processes)
       chain.tearDown()
     }
     let driver = try InteractiveDriver(service: chain.service)
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
 
     // After the login, so that the server process of the kept connection is frozen too.
-    processes = try chain.clusterProcesses()
-    for pid in processes { kill(pid, SIGSTOP) }
+    processes = try chain.cluster.freeze()
     // The kept connection's query times out…
     let first = try driver.login("alice@example.org", Accounts.password)
     #expect(first.result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")

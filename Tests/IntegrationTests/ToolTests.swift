@@ -63,13 +63,13 @@ struct ToolTests {
   func droppedConnection() throws {
     // The database hangs, so the worker is busy in the module when killed.
     let chain = try PrivateChain(withSaslauthd: true)
-    let processes = try chain.clusterProcesses()
+    var processes: [pid_t] = []
     defer {
-      for pid in processes { kill(pid, SIGCONT) }
+      PostgresCluster.thaw(processes)
       chain.tearDown()
     }
     let (service, daemon) = (chain.service, try chain.saslauthd())
-    for pid in processes { kill(pid, SIGSTOP) }
+    processes = try chain.cluster.freeze()
     let workers = daemon.workerIDs()
     DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) {
       for pid in workers { kill(pid, SIGKILL) }

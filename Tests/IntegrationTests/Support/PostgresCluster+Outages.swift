@@ -13,9 +13,14 @@ extension PostgresCluster {
   /// The server's unix socket.
   var socketPath: String { "\(socketDirectory)/.s.PGSQL.\(port)" }
 
-  /// The postmaster and its children (backends and auxiliary processes).
-  func serverProcesses() throws -> [pid_t] {
+  /// The postmaster and its children (backends and auxiliary processes),
+  /// the postmaster stopped (SIGSTOP) first: under load it forks a backend
+  /// for every new connection, and one forked after the list was made would
+  /// escape a kill or a freeze. A backend left alive after a kill holds
+  /// the old shared memory, and the restarted server refuses to start.
+  private func stoppedServerProcesses() throws -> [pid_t] {
     let postmaster = try serverProcessID()
+    Glibc.kill(postmaster, SIGSTOP)
     let children = try run(["pgrep", "-P", String(postmaster)]).lines.compactMap { pid_t($0) }
     return [postmaster] + children
   }
@@ -23,7 +28,7 @@ extension PostgresCluster {
   /// SIGKILL to every process of the server at once; returns when all are
   /// gone. postmaster.pid and the socket file stay behind, as after a crash.
   func kill() throws {
-    let processes = try serverProcesses()
+    let processes = try stoppedServerProcesses()
     for pid in processes { Glibc.kill(pid, SIGKILL) }
     try waitUntil("the killed server's processes to exit") {
       processes.allSatisfy { !Saslauthd.isAlive($0) }
@@ -32,7 +37,7 @@ extension PostgresCluster {
 
   /// SIGSTOP to every process of the server; returns what to thaw.
   func freeze() throws -> [pid_t] {
-    let processes = try serverProcesses()
+    let processes = try stoppedServerProcesses()
     for pid in processes { Glibc.kill(pid, SIGSTOP) }
     return processes
   }

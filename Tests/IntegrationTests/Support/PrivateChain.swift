@@ -8,8 +8,10 @@ import Foundation
 import Testing
 
 final class PrivateChain {
-  static let connectTimeout = 2
-  static let queryTimeout = 2
+  /// As MariaDBChain's: short waits for the tests that wait them out, room
+  /// for a right password on a loaded CI machine.
+  static let connectTimeout = 3
+  static let queryTimeout = 3
 
   let cluster: PostgresCluster
   let service: PAMService
@@ -61,12 +63,5 @@ final class PrivateChain {
     daemon?.stop()
     service.remove()
     cluster.destroy()
-  }
-
-  /// Every process of the cluster: the postmaster and its children.
-  func clusterProcesses() throws -> [pid_t] {
-    let postmaster = try cluster.serverProcessID()
-    let children = try run(["pgrep", "-P", String(postmaster)]).lines.compactMap { pid_t($0) }
-    return [postmaster] + children
   }
 }
