@@ -69,8 +69,8 @@ final class MariaDBServer: @unchecked Sendable {
         [
           "mariadb-install-db", "--no-defaults", "--user=root", "--datadir=\(dataDirectory)",
           "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
-          "--tmpdir=\(directory)",
-        ] + MariaDBServer.lightStorage, timeout: 120, check: true)
+          "--innodb-log-file-size=4M", "--tmpdir=\(directory)",
+        ], timeout: 120, check: true)
       try start()
     } catch {
       removeTemporaryDirectory(directory)
@@ -78,26 +78,15 @@ final class MariaDBServer: @unchecked Sendable {
     }
   }
 
-  /// Storage settings for throw-away servers, as PostgresCluster's
-  /// fsync=off: no fsync, no O_DIRECT (reads of what was just written come
-  /// from the page cache), no doublewrite, no buffer-pool dump and load, a
-  /// small log and temporary tablespace. A dozen of these servers start
-  /// and stop while other tests run on the same two cores; what the tests
-  /// judge is the module, not how fast the disk is.
-  static let lightStorage = [
-    "--innodb-log-file-size=4M", "--innodb-flush-method=fsync", "--innodb-flush-log-at-trx-commit=0",
-    "--innodb-doublewrite=0", "--innodb-buffer-pool-dump-at-shutdown=0", "--innodb-buffer-pool-load-at-startup=0",
-    "--innodb-temp-data-file-path=ibtmp1:1M:autoextend",
-  ]
-
   /// The server's options: no TCP, everything in our folder, every
   /// connection and statement in the general log.
   private var serverOptions: [String] {
     [
       "--no-defaults", "--user=root", "--datadir=\(dataDirectory)", "--socket=\(socket)", "--pid-file=\(pidFile)",
       "--skip-networking", "--log-error=\(errorLog)", "--general-log=1", "--general-log-file=\(generalLog)",
-      "--skip-name-resolve", "--tmpdir=\(directory)", "--innodb-buffer-pool-size=16M", "--skip-log-bin",
-    ] + MariaDBServer.lightStorage + extraOptions
+      "--skip-name-resolve", "--tmpdir=\(directory)", "--innodb-log-file-size=4M", "--innodb-buffer-pool-size=16M",
+      "--skip-log-bin",
+    ] + extraOptions
   }
 
   /// Starts mariadbd and waits until it answers.
