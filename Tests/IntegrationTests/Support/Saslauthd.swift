@@ -36,9 +36,7 @@ final class Saslauthd: @unchecked Sendable {
       try waitUntil("\(workers) saslauthd processes") { workerIDs().count >= workers }
     } catch {
       // Never leave a daemon behind a failed start.
-      for process in Saslauthd.processes() where process.arguments.contains(runDirectory) {
-        kill(process.pid, SIGKILL)
-      }
+      for pid in Saslauthd.processes(of: runDirectory) { kill(pid, SIGKILL) }
       removeTemporaryDirectory(runDirectory)
       throw error
     }
@@ -47,6 +45,13 @@ final class Saslauthd: @unchecked Sendable {
   /// The processes that answer requests: the master and its children.
   func workerIDs() -> [pid_t] {
     [processID] + Saslauthd.processes().filter { $0.parent == processID }.map { $0.pid }
+  }
+
+  /// The live processes of the daemon with this -m directory. The daemon
+  /// is not our child (setsid -f), so once it is gone its pid may be given
+  /// to any other process: signal only pids found here, never a kept one.
+  static func processes(of runDirectory: String) -> [pid_t] {
+    processes().filter { $0.arguments.contains(runDirectory) && isAlive($0.pid) }.map { $0.pid }
   }
 
   /// Every process: pid, parent pid and command line.
@@ -65,15 +70,19 @@ final class Saslauthd: @unchecked Sendable {
     }
   }
 
+  /// Stops the daemon (SIGTERM to the master, SIGKILL after 5 s to what
+  /// is left), if it still runs: a test may have killed it.
   func stop() {
-    if processID > 0 {
-      let everyone = workerIDs()
-      kill(processID, SIGTERM)
-      if (try? waitUntil("saslauthd to exit", seconds: 5, { everyone.allSatisfy { !Saslauthd.isAlive($0) } })) == nil {
-        for pid in everyone { kill(pid, SIGKILL) }
-      }
-    }
+    Saslauthd.stop(Saslauthd.processes(of: runDirectory), master: processID)
     removeTemporaryDirectory(runDirectory)
+  }
+
+  static func stop(_ everyone: [pid_t], master: pid_t) {
+    guard !everyone.isEmpty else { return }
+    if everyone.contains(master) { kill(master, SIGTERM) }
+    if (try? waitUntil("saslauthd to exit", seconds: 5, { everyone.allSatisfy { !isAlive($0) } })) == nil {
+      for pid in everyone where isAlive(pid) { kill(pid, SIGKILL) }
+    }
   }
 
   /// Whether `pid` is a live process (not gone, not a zombie).

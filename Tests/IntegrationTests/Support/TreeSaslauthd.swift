@@ -50,18 +50,9 @@ final class TreeSaslauthd {
     try tree.setProcesses(commandLine, pids: processes.map { Int($0.pid) })
   }
 
+  /// Stops the daemon, if it still runs (see Saslauthd.stop).
   func stop() {
-    guard processID > 0 else {
-      for process in Saslauthd.processes() where process.arguments.contains(runDirectory) {
-        kill(process.pid, SIGKILL)
-      }
-      return
-    }
-    let everyone = workerIDs()
-    kill(processID, SIGTERM)
-    if (try? waitUntil("saslauthd to exit", seconds: 5, { everyone.allSatisfy { !Saslauthd.isAlive($0) } })) == nil {
-      for pid in everyone { kill(pid, SIGKILL) }
-    }
+    Saslauthd.stop(Saslauthd.processes(of: runDirectory), master: processID)
     processID = 0
   }
 }
