@@ -18,11 +18,21 @@ extension PostgresCluster {
   /// for every new connection, and one forked after the list was made would
   /// escape a kill or a freeze. A backend left alive after a kill holds
   /// the old shared memory, and the restarted server refuses to start.
+  /// postmaster.pid outlives a killed server, and its pid may then be any
+  /// process's: it must still be a postgres on this data directory.
   private func stoppedServerProcesses() throws -> [pid_t] {
     let postmaster = try serverProcessID()
+    let command = FileManager.default.contents(atPath: "/proc/\(postmaster)/cmdline") ?? Data()
+    guard command.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == dataDirectory })
+    else { throw RunError(description: "the server of \(dataDirectory) is not running (postmaster.pid is stale)") }
     Glibc.kill(postmaster, SIGSTOP)
-    let children = try run(["pgrep", "-P", String(postmaster)]).lines.compactMap { pid_t($0) }
-    return [postmaster] + children
+    do {
+      let children = try run(["pgrep", "-P", String(postmaster)]).lines.compactMap { pid_t($0) }
+      return [postmaster] + children
+    } catch {
+      Glibc.kill(postmaster, SIGCONT)
+      throw error
+    }
   }
 
   /// SIGKILL to every process of the server at once; returns when all are
