@@ -42,7 +42,6 @@ final class LoginLoad: @unchecked Sendable {
   private let attempt: Attempt
   private let lock = NSLock()
   private var stopping = false
-  private var stopped = false
   private var started = false
   private var records: [LoginRecord] = []
   private var failures: [String] = []
@@ -88,8 +87,8 @@ final class LoginLoad: @unchecked Sendable {
   /// running would log in until the whole run ends).
   func stop() throws -> [LoginRecord] {
     let first = lock.withLock {
-      defer { stopping = true; stopped = true }
-      return !stopped
+      defer { stopping = true }
+      return !stopping
     }
     if first && started { for _ in 0..<workers { finished.wait() } }
     return try lock.withLock {

@@ -22,17 +22,10 @@ extension PostgresCluster {
   /// process's: it must still be a postgres on this data directory.
   private func stoppedServerProcesses() throws -> [pid_t] {
     let postmaster = try serverProcessID()
-    let command = FileManager.default.contents(atPath: "/proc/\(postmaster)/cmdline") ?? Data()
-    guard command.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == dataDirectory })
+    guard Saslauthd.processes().contains(where: { $0.pid == postmaster && $0.arguments.contains(dataDirectory) })
     else { throw RunError(description: "the server of \(dataDirectory) is not running (postmaster.pid is stale)") }
     Glibc.kill(postmaster, SIGSTOP)
-    do {
-      let children = try run(["pgrep", "-P", String(postmaster)]).lines.compactMap { pid_t($0) }
-      return [postmaster] + children
-    } catch {
-      Glibc.kill(postmaster, SIGCONT)
-      throw error
-    }
+    return [postmaster] + Saslauthd.processes().filter { $0.parent == postmaster }.map { $0.pid }
   }
 
   /// SIGKILL to every process of the server at once; returns when all are

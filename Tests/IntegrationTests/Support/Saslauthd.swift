@@ -73,11 +73,12 @@ final class Saslauthd: @unchecked Sendable {
   /// Stops the daemon (SIGTERM to the master, SIGKILL after 5 s to what
   /// is left), if it still runs: a test may have killed it.
   func stop() {
-    Saslauthd.stop(Saslauthd.processes(of: runDirectory), master: processID)
+    Saslauthd.stop(runDirectory: runDirectory, master: processID)
     removeTemporaryDirectory(runDirectory)
   }
 
-  static func stop(_ everyone: [pid_t], master: pid_t) {
+  static func stop(runDirectory: String, master: pid_t) {
+    let everyone = processes(of: runDirectory)
     guard !everyone.isEmpty else { return }
     if everyone.contains(master) { kill(master, SIGTERM) }
     if (try? waitUntil("saslauthd to exit", seconds: 5, { everyone.allSatisfy { !isAlive($0) } })) == nil {

@@ -33,7 +33,6 @@ final class SyslogSink: @unchecked Sendable {
   /// reader holds the lock while it scans.
   private var chunks: [[String]] = []
   private static let chunkSize = 4096
-  private var total = 0
 
   private init() throws {
     if FileManager.default.fileExists(atPath: SyslogSink.path) {
@@ -94,7 +93,6 @@ final class SyslogSink: @unchecked Sendable {
           chunks[chunks.count - 1].reserveCapacity(SyslogSink.chunkSize)
         }
         chunks[chunks.count - 1].append(line)
-        total += 1
       }
     }
   }
@@ -125,7 +123,8 @@ final class SyslogSink: @unchecked Sendable {
 
   /// The lines received after the first `seen`.
   private func lines(after seen: Int) -> [String] {
-    let (snapshot, total) = linesLock.withLock { (chunks, self.total) }
+    let snapshot = linesLock.withLock { chunks }
+    let total = snapshot.isEmpty ? 0 : (snapshot.count - 1) * SyslogSink.chunkSize + snapshot[snapshot.count - 1].count
     guard seen < total else { return [] }
     let first = seen / SyslogSink.chunkSize
     return Array(snapshot[first...].joined().dropFirst(seen - first * SyslogSink.chunkSize))

@@ -52,7 +52,7 @@ final class TreeSaslauthd {
 
   /// Stops the daemon, if it still runs (see Saslauthd.stop).
   func stop() {
-    Saslauthd.stop(Saslauthd.processes(of: runDirectory), master: processID)
+    Saslauthd.stop(runDirectory: runDirectory, master: processID)
     processID = 0
   }
 }
