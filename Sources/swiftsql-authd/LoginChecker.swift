@@ -1,0 +1,108 @@
+// What a worker does with one login ("authenticate"): the configuration for
+// the client's service, then the core's Authenticator over the database
+// pool and the scheme registry, in the two steps saslauthd runs through
+// PAM (authentication, then account management, each with its own
+// deadline), then the audit statements. A failure writes the module's one
+// failure line. The password is a SecretBytes, wiped when the job ends.
+
+import SwiftSQLCore
+import SwiftSQLSchemes
+import SwiftSQLServe
+import SwiftSQLSystem
+
+/// One login to check, as the event loop read it.
+struct LoginJob {
+  /// The connection (its event-loop token) and, for Dovecot, the id.
+  let connection: UInt64
+  let requestID: UInt32
+  let login: [UInt8]
+  let password: SecretBytes
+  let service: String
+  let remoteHost: String
+  /// When the request was complete (monotonic ns), for the latency.
+  let received: UInt64
+}
+
+/// The answer to a job.
+struct LoginResult {
+  let connection: UInt64
+  let requestID: UInt32
+  let login: [UInt8]
+  /// The verified login (`%u`), or why not.
+  let outcome: Result<String, AuthFailure>
+  let received: UInt64
+}
+
+final class LoginChecker: @unchecked Sendable {
+  let store: ConfigurationStore
+  let pool: DatabasePool
+  let process: ProcessFacts
+
+  init(store: ConfigurationStore, pool: DatabasePool) {
+    self.store = store
+    self.pool = pool
+    process = ProcessFacts(pid: String(System.processID()), hostname: System.hostname())
+  }
+
+  func check(_ job: LoginJob) -> LoginResult {
+    LoginResult(
+      connection: job.connection, requestID: job.requestID, login: job.login, outcome: outcome(job),
+      received: job.received)
+  }
+
+  private func outcome(_ job: LoginJob) -> Result<String, AuthFailure> {
+    let loaded: ConfigurationStore.Loaded
+    switch store.configuration(for: job.service) {
+    case .success(let found): loaded = found
+    case .failure(let failure):
+      logFailure(step: "authentication", job, failure)
+      return .failure(failure)
+    }
+    let settings = loaded.configuration.settings
+    let log = ServeLog.make(debug: settings.debug)
+    var step = AuditStep.authentication
+    var authenticator = Authenticator(
+      configuration: loaded.configuration, directory: PoolDirectory(pool: pool, settings: settings, log: log),
+      checker: SchemeRegistry(), log: log, decoy: loaded.decoy)
+    do throws(AuthFailure) {
+      let verified = try job.password.withCString { (cString) throws(AuthFailure) -> Login in
+        try authenticator.authenticate(
+          login: job.login, password: Password(cString: cString, count: job.password.count), service: job.service,
+          remoteHost: job.remoteHost, emptyPasswordAllowed: settings.nullok)
+      }
+      audit(authenticator, step, job, nil)
+      step = .account
+      // The account step has a deadline of its own, as pam_acct_mgmt has.
+      authenticator = Authenticator(
+        configuration: loaded.configuration, directory: PoolDirectory(pool: pool, settings: settings, log: log),
+        checker: SchemeRegistry(), log: log, decoy: loaded.decoy)
+      let login = try authenticator.authorize(
+        login: job.login, service: job.service, remoteHost: job.remoteHost, verifiedLogin: verified.full)
+      audit(authenticator, step, job, nil)
+      log.debug(
+        "login succeeded; user=\(login.full) service=\(LogText.printable(job.service)) "
+          + "rhost=\(LogText.printable(job.remoteHost))")
+      return .success(login.full)
+    } catch {
+      logFailure(step: step == .authentication ? "authentication" : "account", job, error)
+      audit(authenticator, step, job, error)
+      return .failure(error)
+    }
+  }
+
+  private func logFailure(step: String, _ job: LoginJob, _ failure: AuthFailure) {
+    ServeLog.write(
+      ServeAnswer.of(failure).level,
+      FailureLine.text(
+        step: step, user: job.login, service: job.service, remoteHost: job.remoteHost, reason: failure.reason))
+  }
+
+  private func audit(
+    _ authenticator: Authenticator<PoolDirectory, SchemeRegistry>, _ step: AuditStep, _ job: LoginJob,
+    _ failure: AuthFailure?
+  ) {
+    guard !authenticator.configuration.audit.isEmpty else { return }
+    authenticator.audit(
+      step, login: job.login, failure: failure, service: job.service, remoteHost: job.remoteHost, process: process)
+  }
+}
