@@ -19,20 +19,13 @@ public struct ServeStatus: Sendable {
   public var connections = 0
   public var connectionsTotal: UInt64 = 0
   /// Logins answered, and how.
-  public var logins: UInt64 = 0
-  public var accepted: UInt64 = 0
-  public var failures: UInt64 = 0
-  public var outages: UInt64 = 0
-  public var errors: UInt64 = 0
+  public var tally = LoginTally()
   /// Requests refused before a login was read (too long, protocol errors,
   /// deadlines passed).
   public var protocolErrors: UInt64 = 0
   public var timeouts: UInt64 = 0
   public var reloads: UInt64 = 0
   public var reloadFailures: UInt64 = 0
-  /// From a complete request to its answer, failure delay not counted.
-  public var latency = LatencyHistogram()
-
   public init() {}
 
   /// The lines of the status answer.
@@ -56,19 +49,19 @@ public struct ServeStatus: Sendable {
       ("in_flight", String(inFlight)),
       ("connections", String(connections)),
       ("connections_total", String(connectionsTotal)),
-      ("logins", String(logins)),
-      ("accepted", String(accepted)),
-      ("failures", String(failures)),
-      ("outages", String(outages)),
-      ("errors", String(errors)),
+      ("logins", String(tally.logins)),
+      ("accepted", String(tally.accepted)),
+      ("failures", String(tally.failures)),
+      ("outages", String(tally.outages)),
+      ("errors", String(tally.errors)),
       ("protocol_errors", String(protocolErrors)),
       ("timeouts", String(timeouts)),
       ("reloads", String(reloads)),
       ("reload_failures", String(reloadFailures)),
-      ("latency_p50_ms", milliseconds(latency.percentile(0.50))),
-      ("latency_p90_ms", milliseconds(latency.percentile(0.90))),
-      ("latency_p99_ms", milliseconds(latency.percentile(0.99))),
-      ("latency_max_ms", milliseconds(latency.maximum)),
+      ("latency_p50_ms", milliseconds(tally.latency.percentile(0.50))),
+      ("latency_p90_ms", milliseconds(tally.latency.percentile(0.90))),
+      ("latency_p99_ms", milliseconds(tally.latency.percentile(0.99))),
+      ("latency_max_ms", milliseconds(tally.latency.maximum)),
     ]
     return lines.map { "\($0.0) \($0.1)\n" }.joined()
   }
@@ -80,4 +73,28 @@ public struct ServeStatus: Sendable {
     "outages", "errors", "protocol_errors", "timeouts", "reloads", "reload_failures", "latency_p50_ms",
     "latency_p90_ms", "latency_p99_ms", "latency_max_ms",
   ]
+}
+
+/// The logins answered, by verdict, and how long each took (from a
+/// complete request to its answer, the failure delay not counted).
+public struct LoginTally: Sendable {
+  public private(set) var logins: UInt64 = 0
+  public private(set) var accepted: UInt64 = 0
+  public private(set) var failures: UInt64 = 0
+  public private(set) var outages: UInt64 = 0
+  public private(set) var errors: UInt64 = 0
+  public private(set) var latency = LatencyHistogram()
+
+  public init() {}
+
+  public mutating func record(_ verdict: ServeVerdict, microseconds: UInt64) {
+    logins += 1
+    switch verdict {
+    case .accepted: accepted += 1
+    case .refused: failures += 1
+    case .outage: outages += 1
+    case .error: errors += 1
+    }
+    latency.record(microseconds: microseconds)
+  }
 }

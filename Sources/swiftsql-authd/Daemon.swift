@@ -76,8 +76,13 @@ final class Daemon {
   }
 
   struct DelayedAnswer {
+    enum Target {
+      case connection(UInt64)
+      /// A saslauthd connection a worker handed back.
+      case descriptor(Int32)
+    }
     let due: UInt64
-    let token: UInt64
+    let target: Target
     let bytes: [UInt8]
   }
 
@@ -132,7 +137,8 @@ final class Daemon {
     poller = try ServeSystem.Poller()
     wakeup = try ServeSystem.Wakeup()
     workers = WorkerPool(
-      capacity: queueCapacity, checker: LoginChecker(store: store, pool: pool), wakeup: wakeup)
+      capacity: queueCapacity, checker: LoginChecker(store: store, pool: pool), wakeup: wakeup,
+      failureDelay: options.failureDelayMilliseconds > 0)
     reloader = Reloader(store: store, pool: pool)
     status.version = ServeVersion.text
     status.processID = ServeSystem.processID()
@@ -235,7 +241,12 @@ final class Daemon {
   private func acceptAll(_ listener: Listener) {
     while listening && openConnections < options.maximumConnections {
       switch ServeSystem.accept(listener.descriptor) {
-      case .connection(let descriptor): open(descriptor, listener.role)
+      case .connection(let descriptor):
+        if let connection = open(descriptor, listener.role), connection.role == .saslauthd {
+          // The client writes its request right after connecting: often it
+          // is there already, and one recv saves a round through epoll.
+          read(connection)
+        }
       case .none: return
       case .exhausted(let error):
         ServeLog.error("cannot accept more connections for 1 s: \(error.message)")
@@ -250,7 +261,8 @@ final class Daemon {
     updateListeners()
   }
 
-  private func open(_ descriptor: Int32, _ role: Role) {
+  @discardableResult
+  private func open(_ descriptor: Int32, _ role: Role, reading: Bool = true) -> Connection? {
     let slot: Int
     if let free = freeSlots.popLast() {
       slot = free
@@ -262,6 +274,7 @@ final class Daemon {
     generations[slot] = generations[slot] >= 0xFFFE_FFFF ? 1 : generations[slot] + 1
     let token = UInt64(generations[slot]) << 32 | UInt64(slot)
     let connection = Connection(descriptor: descriptor, role: role, token: token)
+    connection.reading = reading
     connections[slot] = connection
     openConnections += 1
     status.connections = openConnections
@@ -269,11 +282,11 @@ final class Daemon {
     if case .failure(let error) = poller.add(descriptor, events: connection.events, token: token) {
       ServeLog.error("cannot watch a connection: \(error.message)")
       close(connection)
-      return
+      return nil
     }
     switch role {
     case .saslauthd:
-      setTimer(connection, .request)
+      if reading { setTimer(connection, .request) }
     case .dovecot:
       nextConnectionID &+= 1
       let cookie = System.randomBytes(16) ?? [UInt8](repeating: 0, count: 16)
@@ -287,13 +300,22 @@ final class Daemon {
       connection.closeWhenWritten = true
       flush(connection)
     }
+    return lookup(token)
   }
 
   private func close(_ connection: Connection) {
-    let slot = Int(connection.token & 0xFFFF_FFFF)
-    guard slot < connections.count, connections[slot] === connection else { return }
-    poller.remove(connection.descriptor)
+    guard release(connection) else { return }
     ServeSystem.close(connection.descriptor)
+  }
+
+  /// Forgets a connection and stops watching its descriptor, without
+  /// closing it (a worker takes it over, or close does). False when it was
+  /// already forgotten.
+  @discardableResult
+  private func release(_ connection: Connection) -> Bool {
+    let slot = Int(connection.token & 0xFFFF_FFFF)
+    guard slot < connections.count, connections[slot] === connection else { return false }
+    poller.remove(connection.descriptor)
     connection.saslauthd.wipe()
     connection.dovecot.wipe()
     connections[slot] = nil
@@ -301,6 +323,7 @@ final class Daemon {
     openConnections -= 1
     status.connections = openConnections
     updateListeners()
+    return true
   }
 
   /// Accepting is paused while logins are parked, while the connection
@@ -393,12 +416,13 @@ final class Daemon {
     let address = request.clientAddress.map { Array($0.prefix { $0 != UInt8(ascii: ";") }) } ?? []
     let password = request.password.withUnsafeBytes { SecretBytes(copying: $0) }
     request.password.withUnsafeMutableBytes { SwiftSQLCore.wipe($0) }
-    connection.saslauthd.wipe()
-    enqueue(
-      LoginJob(
-        connection: connection.token, requestID: 0, login: login, password: password,
-        service: String(decoding: request.service, as: UTF8.self), remoteHost: String(decoding: address, as: UTF8.self),
-        received: Deadline.now().nanoseconds), for: connection)
+    let job = LoginJob(
+      connection: connection.token, requestID: 0, descriptor: connection.descriptor, login: login,
+      password: password, service: String(decoding: request.service, as: UTF8.self),
+      remoteHost: String(decoding: address, as: UTF8.self), received: Deadline.now().nanoseconds)
+    // The descriptor goes with the job: a worker answers on it and closes it.
+    release(connection)
+    enqueue(job, for: nil)
   }
 
   private func readDovecot(_ connection: Connection, _ piece: UnsafeRawBufferPointer) {
@@ -408,7 +432,7 @@ final class Daemon {
       case .verify(let credentials):
         enqueue(
           LoginJob(
-            connection: connection.token, requestID: credentials.id, login: credentials.login,
+            connection: connection.token, requestID: credentials.id, descriptor: -1, login: credentials.login,
             password: credentials.password, service: credentials.service, remoteHost: credentials.remoteIP,
             received: Deadline.now().nanoseconds), for: connection)
       case .close(let reason):
@@ -424,13 +448,15 @@ final class Daemon {
 
   // MARK: - Jobs
 
-  private func enqueue(_ job: LoginJob, for connection: Connection) {
-    connection.inFlight += 1
+  private func enqueue(_ job: LoginJob, for connection: Connection?) {
+    connection?.inFlight += 1
     if !parked.isEmpty || !workers.submit(job) {
       parked.append(job)
-      connection.parked += 1
       // Back-pressure: read no more from it, accept no one, until there is room.
-      setInterest(connection, reading: false)
+      if let connection {
+        connection.parked += 1
+        setInterest(connection, reading: false)
+      }
       updateListeners()
     }
     let load = workers.load
@@ -440,65 +466,63 @@ final class Daemon {
   /// Moves parked jobs into the queue while it has room.
   private func unpark() {
     while let job = parked.first {
-      guard let connection = lookup(job.connection) else {
+      let connection = lookup(job.connection)
+      if job.descriptor < 0 && connection == nil {
         _ = parked.removeFirst()
         continue
       }
       guard workers.submit(job) else { break }
       _ = parked.removeFirst()
-      connection.parked -= 1
-      if connection.parked == 0 && connection.role == .dovecot && !shuttingDown {
-        setInterest(connection, reading: true)
+      if let connection {
+        connection.parked -= 1
+        if connection.parked == 0 && connection.role == .dovecot && !shuttingDown {
+          setInterest(connection, reading: true)
+        }
       }
     }
     updateListeners()
   }
 
+  /// What a worker left to the event loop: a Dovecot answer, a saslauthd
+  /// answer that waits for the failure delay, or one the socket did not
+  /// take at once.
   private func deliver(_ result: LoginResult) {
     let now = Deadline.now().nanoseconds
-    status.latency.record(microseconds: (now &- result.received) / 1000)
-    status.logins += 1
-    let answer: ServeAnswer?
-    switch result.outcome {
-    case .success:
-      status.accepted += 1
-      answer = nil
-    case .failure(let failure):
-      let made = ServeAnswer.of(failure)
-      switch made.verdict {
-      case .accepted: status.accepted += 1
-      case .refused: status.failures += 1
-      case .outage: status.outages += 1
-      case .error: status.errors += 1
+    let delay = UInt64(options.failureDelayMilliseconds) * 1_000_000
+    if result.descriptor >= 0 {
+      if result.delayed && !shuttingDown {
+        delayed.append(DelayedAnswer(due: now + delay, target: .descriptor(result.descriptor), bytes: result.reply))
+      } else {
+        adopt(result.descriptor, result.reply)
       }
-      answer = made
+      return
     }
     guard let connection = lookup(result.connection) else { return }
     connection.inFlight -= 1
-    let bytes: [UInt8]
-    switch connection.role {
-    case .saslauthd:
-      bytes = SaslauthdReply.encode(ok: answer == nil, text: answer?.saslauthdText ?? "")
-      connection.closeWhenWritten = true
-    case .dovecot:
-      let outcome: DovecotOutcome
-      switch result.outcome {
-      case .success(let user): outcome = .ok(user: user)
-      case .failure:
-        outcome = .fail(user: result.login, code: answer?.dovecotCode, reason: answer?.dovecotReason)
-      }
-      guard let line = connection.dovecot.answer(result.requestID, outcome) else { return }
-      bytes = line
-      if shuttingDown && connection.inFlight == 0 { connection.closeWhenWritten = true }
-    case .status: return
+    let outcome: DovecotOutcome
+    var isDelayed = false
+    switch result.outcome {
+    case .success(let user): outcome = .ok(user: user)
+    case .failure(let failure):
+      let answer = ServeAnswer.of(failure)
+      isDelayed = answer.isDelayed
+      outcome = .fail(user: result.login, code: answer.dovecotCode, reason: answer.dovecotReason)
     }
-    if let answer, answer.isDelayed, options.failureDelayMilliseconds > 0, !shuttingDown {
-      delayed.append(
-        DelayedAnswer(
-          due: now + UInt64(options.failureDelayMilliseconds) * 1_000_000, token: connection.token, bytes: bytes))
+    guard let line = connection.dovecot.answer(result.requestID, outcome) else { return }
+    if shuttingDown && connection.inFlight == 0 { connection.closeWhenWritten = true }
+    if isDelayed && delay > 0 && !shuttingDown {
+      delayed.append(DelayedAnswer(due: now + delay, target: .connection(connection.token), bytes: line))
       return
     }
-    send(connection, bytes)
+    send(connection, line)
+  }
+
+  /// Takes a descriptor back from a worker to write `bytes` and close it.
+  private func adopt(_ descriptor: Int32, _ bytes: [UInt8]) {
+    guard let connection = open(descriptor, .saslauthd, reading: false) else { return }
+    connection.output = bytes
+    connection.closeWhenWritten = true
+    flush(connection)
   }
 
   // MARK: - Writing
@@ -597,7 +621,10 @@ final class Daemon {
     }
     while let answer = delayed.first, answer.due <= now || shuttingDown {
       _ = delayed.removeFirst()
-      if let connection = lookup(answer.token) { send(connection, answer.bytes) }
+      switch answer.target {
+      case .connection(let token): if let connection = lookup(token) { send(connection, answer.bytes) }
+      case .descriptor(let descriptor): adopt(descriptor, answer.bytes)
+      }
     }
   }
 
@@ -640,7 +667,7 @@ final class Daemon {
   /// Nothing left to answer or to write.
   private var isQuiet: Bool {
     let load = workers.load
-    return load.queued == 0 && load.busy == 0 && parked.isEmpty && delayed.isEmpty
+    return load.queued == 0 && load.busy == 0 && load.results == 0 && parked.isEmpty && delayed.isEmpty
       && connections.allSatisfy { $0 == nil || ($0?.inFlight == 0 && $0?.output.isEmpty == true) }
   }
 
@@ -650,6 +677,7 @@ final class Daemon {
     status.queueDepth = load.queued + parked.count
     status.inFlight = load.busy
     status.databaseConnectionsOpen = pool.openConnections
+    status.tally = workers.answered
     let counts = store.reloadCounts
     status.reloads = counts.reloads
     status.reloadFailures = counts.failures

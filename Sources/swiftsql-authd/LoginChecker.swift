@@ -15,6 +15,9 @@ struct LoginJob {
   /// The connection (its event-loop token) and, for Dovecot, the id.
   let connection: UInt64
   let requestID: UInt32
+  /// saslauthd: the connection's descriptor, handed over with the job (the
+  /// worker answers and closes it); -1 for Dovecot.
+  let descriptor: Int32
   let login: [UInt8]
   let password: SecretBytes
   let service: String
@@ -27,10 +30,15 @@ struct LoginJob {
 struct LoginResult {
   let connection: UInt64
   let requestID: UInt32
+  let descriptor: Int32
   let login: [UInt8]
   /// The verified login (`%u`), or why not.
   let outcome: Result<String, AuthFailure>
   let received: UInt64
+  /// saslauthd: the reply bytes not yet written.
+  var reply: [UInt8] = []
+  /// Whether the answer waits for the failure delay.
+  var delayed = false
 }
 
 final class LoginChecker: @unchecked Sendable {
@@ -46,8 +54,8 @@ final class LoginChecker: @unchecked Sendable {
 
   func check(_ job: LoginJob) -> LoginResult {
     LoginResult(
-      connection: job.connection, requestID: job.requestID, login: job.login, outcome: outcome(job),
-      received: job.received)
+      connection: job.connection, requestID: job.requestID, descriptor: job.descriptor, login: job.login,
+      outcome: outcome(job), received: job.received)
   }
 
   private func outcome(_ job: LoginJob) -> Result<String, AuthFailure> {

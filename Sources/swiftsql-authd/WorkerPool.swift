@@ -1,8 +1,13 @@
 // The threads that check logins: one per CPU by default, so hashing uses
 // every core. They take jobs from a bounded queue (the event loop stops
-// reading new requests while it is full: back-pressure, not memory) and put
-// results where the event loop takes them, waking it through an eventfd.
+// reading new requests while it is full: back-pressure, not memory), count
+// each answer, and answer a saslauthd request themselves (its connection is
+// handed over with the job); what is left for the event loop (Dovecot's
+// answers, delayed ones, a reply that did not fit the socket) they put
+// where it takes them, waking it through an eventfd.
 
+import SaslauthdClient
+import SwiftSQLServe
 import SwiftSQLSystem
 
 final class WorkerPool: @unchecked Sendable {
@@ -15,11 +20,14 @@ final class WorkerPool: @unchecked Sendable {
   private var threads: [ServeSystem.Thread] = []
   private let wakeup: ServeSystem.Wakeup
   private let checker: LoginChecker
+  private let failureDelay: Bool
+  private var tally = LoginTally()
 
-  init(capacity: Int, checker: LoginChecker, wakeup: ServeSystem.Wakeup) {
+  init(capacity: Int, checker: LoginChecker, wakeup: ServeSystem.Wakeup, failureDelay: Bool) {
     self.capacity = capacity
     self.checker = checker
     self.wakeup = wakeup
+    self.failureDelay = failureDelay
   }
 
   func start(workers: Int) throws(SystemFailure) {
@@ -47,8 +55,11 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Jobs waiting, and jobs being checked.
-  var load: (queued: Int, busy: Int) { monitor.withLock { (queue.count, busy) } }
+  /// The logins answered so far.
+  var answered: LoginTally { monitor.withLock { tally } }
+
+  /// Jobs waiting, jobs being checked, and results not yet taken.
+  var load: (queued: Int, busy: Int, results: Int) { monitor.withLock { (queue.count, busy, results.count) } }
 
   /// Lets the workers finish the queue, then ends them.
   func stop() {
@@ -72,15 +83,48 @@ final class WorkerPool: @unchecked Sendable {
       monitor.unlock()
 
       let result = checker.check(job)
+      let answer: ServeAnswer?
+      switch result.outcome {
+      case .success: answer = nil
+      case .failure(let failure): answer = ServeAnswer.of(failure)
+      }
+      let left = finish(result, answer)
 
       monitor.lock()
       busy -= 1
+      tally.record(
+        answer?.verdict ?? .accepted, microseconds: (Deadline.now().nanoseconds &- result.received) / 1000)
       let wasEmpty = results.isEmpty
-      results.append(result)
+      if let left { results.append(left) }
       monitor.unlock()
       // One wakeup per batch: the loop drains the eventfd before it takes
       // the results, so a result added after that take wakes it again.
-      if wasEmpty { wakeup.signal() }
+      if wasEmpty && left != nil { wakeup.signal() }
+    }
+  }
+
+  /// Answers a saslauthd request on its descriptor and closes it; returns
+  /// what the event loop still has to do, if anything.
+  private func finish(_ result: LoginResult, _ answer: ServeAnswer?) -> LoginResult? {
+    guard result.descriptor >= 0 else { return result }
+    var left = result
+    left.reply = SaslauthdReply.encode(ok: answer == nil, text: answer?.saslauthdText ?? "")
+    if let answer, answer.isDelayed, failureDelay {
+      left.delayed = true
+      return left
+    }
+    switch left.reply.withUnsafeBytes({ ServeSystem.send(result.descriptor, $0) }) {
+    case .bytes(let count) where count == left.reply.count:
+      ServeSystem.close(result.descriptor)
+      return nil
+    case .bytes(let count):
+      left.reply.removeFirst(count)
+      return left
+    case .wouldBlock:
+      return left
+    case .closed, .failed:
+      ServeSystem.close(result.descriptor)
+      return nil
     }
   }
 }

@@ -139,11 +139,12 @@ struct ServeOptionsTests {
   @Test("the status text has every name, in order")
   func status() {
     var status = ServeStatus()
-    status.logins = 3
-    status.latency.record(microseconds: 1500)
+    status.tally.record(.accepted, microseconds: 1500)
+    status.tally.record(.refused, microseconds: 1500)
+    status.tally.record(.outage, microseconds: 1500)
     let names = status.text.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
     #expect(names == ServeStatus.names)
-    #expect(status.text.contains("logins 3\n"))
+    #expect(status.text.contains("logins 3\naccepted 1\nfailures 1\noutages 1\nerrors 0\n"))
     #expect(status.text.contains("latency_p50_ms 1.5"))
   }
 }
