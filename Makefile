@@ -1,6 +1,6 @@
 # pam_swiftsql — the two commands of the README, and the pieces they use.
 #
-#   make          build build/pam_swiftsql.so (Embedded Swift) and build/pam-swiftsql
+#   make          build build/pam_swiftsql.so (Embedded Swift), build/pam-swiftsql and build/swiftsql-authd
 #   make demo     build, then authenticate a demo user through PAM and saslauthd
 #   make check    every test, and the style check (CI runs this, then make e2e: see .ci/run)
 #   make deb      the Debian package libpam-swiftsql, from a clean copy, checked by lintian
@@ -43,7 +43,7 @@ E2E_DEPS := postgresql sasl2-bin postfix libsasl2-modules dovecot-core dovecot-i
 # Where make deb puts the clean copy it builds from, and the packages.
 DEB_OUT = $(BUILD)/deb
 
-.PHONY: all build module tool build-static deps-build deps-demo deps-test demo check unit-test lint format clean
+.PHONY: all build module tool daemon build-static deps-build deps-demo deps-test demo check unit-test lint format clean
 .PHONY: man package-check deps-deb deb deps-e2e e2e
 
 all: build
@@ -57,7 +57,7 @@ deps-demo:
 deps-test:
 	@scripts/install-deps.sh $(BUILD_DEPS) $(TEST_DEPS)
 
-build: deps-build module tool
+build: deps-build module tool daemon
 
 # The module, in Embedded Swift (DESIGN.md §2), with swiftc: SwiftPM builds
 # each target in one mode only, and it builds these same sources in full
@@ -115,6 +115,13 @@ tool: deps-build
 	mkdir -p $(BUILD)
 	install -m 0755 $(SCRATCH)/release/pam-swiftsql $(BUILD)/pam-swiftsql
 
+# The daemon (`pam-swiftsql serve`), with SwiftPM like the tool: full Swift,
+# static Swift runtime, no Foundation (README "swiftsql-authd").
+daemon: deps-build
+	$(SWIFT) build $(RELEASE) $(SWIFT_BUILD_FLAGS) --product swiftsql-authd
+	mkdir -p $(BUILD)
+	install -m 0755 $(SCRATCH)/release/swiftsql-authd $(BUILD)/swiftsql-authd
+
 # For comparison, the module as it was built before Embedded Swift: SwiftPM's
 # dynamic library product with the whole Swift runtime linked in statically
 # (about 6.5 MB stripped), into $(BUILD) with the tool, as make build does.
@@ -136,7 +143,7 @@ check: deps-test build lint package-check fuzz-smoke
 	  $(SWIFT) test --scratch-path $(SCRATCH)
 
 unit-test:
-	$(SWIFT) test --scratch-path $(SCRATCH) --filter 'SwiftSQLCoreTests|SaslauthdClientTests'
+	$(SWIFT) test --scratch-path $(SCRATCH) --filter 'SwiftSQLCoreTests|SaslauthdClientTests|SwiftSQLServeTests'
 
 # One style for everyone: .swift-format. `make format` rewrites in place.
 lint:
@@ -255,19 +262,21 @@ soak: deps-test build
 #   make asan          the unit tests under AddressSanitizer (scratch .build-asan)
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
-FUZZ_TARGETS ?= login query-template config connection-string hash-string payload-decoding saslauthd
+FUZZ_TARGETS ?= login query-template config connection-string hash-string payload-decoding saslauthd \
+  serve-saslauthd serve-dovecot
 FUZZ_OUT = $(BUILD)/fuzz
 FUZZ_SWIFTC = $(SWIFTC) -swift-version 6 -parse-as-library -wmo -O -g -sanitize=fuzzer,address \
   -I $(FUZZ_OUT) -I Sources/CLibC -I Sources/CLibCrypt -I Sources/CLibCrypto -I Sources/CLibArgon2
 FUZZ_OBJECTS = $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o $(FUZZ_OUT)/SwiftSQLSchemes.o \
-  $(FUZZ_OUT)/SaslauthdClient.o
+  $(FUZZ_OUT)/SaslauthdClient.o $(FUZZ_OUT)/SwiftSQLServe.o
 FUZZ_SOURCES_SwiftSQLCore := $(wildcard Sources/SwiftSQLCore/*.swift Sources/SwiftSQLCore/*/*.swift)
 FUZZ_SOURCES_SwiftSQLSystem := $(wildcard Sources/SwiftSQLSystem/*.swift)
 FUZZ_SOURCES_SwiftSQLSchemes := $(filter-out %/CostLimits.swift,$(wildcard Sources/SwiftSQLSchemes/*.swift)) \
   fuzz/Support/CostLimits.swift
 FUZZ_SOURCES_SaslauthdClient := $(wildcard Sources/SaslauthdClient/*.swift)
+FUZZ_SOURCES_SwiftSQLServe := $(wildcard Sources/SwiftSQLServe/*.swift)
 ASAN_SCRATCH ?= .build-asan
-ASAN_TESTS ?= SwiftSQLCoreTests|SwiftSQLSchemesTests|SaslauthdClientTests
+ASAN_TESTS ?= SwiftSQLCoreTests|SwiftSQLSchemesTests|SaslauthdClientTests|SwiftSQLServeTests
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-merge asan
 
@@ -283,6 +292,8 @@ $(FUZZ_OUT)/SwiftSQLSystem.o: $(FUZZ_SOURCES_SwiftSQLSystem) $(wildcard Sources/
 $(FUZZ_OUT)/SwiftSQLSchemes.o: $(FUZZ_SOURCES_SwiftSQLSchemes) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o
 	$(FUZZ_MODULE)
 $(FUZZ_OUT)/SaslauthdClient.o: $(FUZZ_SOURCES_SaslauthdClient)
+	$(FUZZ_MODULE)
+$(FUZZ_OUT)/SwiftSQLServe.o: $(FUZZ_SOURCES_SwiftSQLServe) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SaslauthdClient.o
 	$(FUZZ_MODULE)
 
 $(FUZZ_OUT)/fuzz-%: fuzz/Targets/%.swift fuzz/Support/Harness.swift $(FUZZ_OBJECTS)

@@ -75,12 +75,15 @@ final class WorkerPool: @unchecked Sendable {
     while true {
       monitor.lock()
       while queue.isEmpty && !stopping { monitor.wait() }
+      let wasFull = queue.count >= capacity
       guard let job = queue.removeFirst() else {
         monitor.unlock()
         return
       }
       busy += 1
       monitor.unlock()
+      // The loop parks logins while the queue is full: there is room now.
+      if wasFull { wakeup.signal() }
 
       let result = checker.check(job)
       let answer: ServeAnswer?
