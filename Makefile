@@ -160,7 +160,7 @@ clean:
 # description of its subcommands and options.
 man: build
 	mkdir -p $(BUILD)/man
-	install -m 0644 man/pam_swiftsql.8 man/pam_swiftsql.conf.5 $(BUILD)/man/
+	install -m 0644 man/pam_swiftsql.8 man/pam_swiftsql.conf.5 man/swiftsql-authd.8 $(BUILD)/man/
 	python3 man/gen-tool-manpage.py man/pam-swiftsql.8.in $(BUILD)/pam-swiftsql $(BUILD)/man/pam-swiftsql.8
 
 # Every configuration key, PAM code, module argument, subcommand, option and

@@ -89,7 +89,7 @@ let package = Package(
       name: "pam-swiftsql",
       dependencies: [
         "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLPAM",
-        "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SwiftSQLServe", "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // The daemon (`swiftsql-authd`, also run as `pam-swiftsql serve`): the
