@@ -237,8 +237,9 @@ bench-loadgen: deps-bench
 	  $(LOADGEN_SRC)/harness.c -lpq -lcrypt -largon2 -lcrypto
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/first_login $(LOADGEN_SRC)/first_login.c -lpam
 
-bench: deps-bench module bench-loadgen
-	bench/run $(BUILD)/pam_swiftsql.so $(LOADGEN) $(BENCH_OUT) --results $(BENCH_RESULTS) $(BENCH_FLAGS)
+bench: deps-bench module daemon bench-loadgen
+	bench/run $(BUILD)/pam_swiftsql.so $(LOADGEN) $(BENCH_OUT) --daemon $(BUILD)/swiftsql-authd \
+	  --results $(BENCH_RESULTS) $(BENCH_FLAGS)
 
 # Leaks and lifetime at full length (README, "Outages, failover and leaks"):
 # 100,000 logins in one process under valgrind memcheck (0 bytes definitely
