@@ -13,8 +13,11 @@
 // is answered after --failure-delay without holding a worker.
 //
 // Timers: each kind has one duration, so deadlines fall due in the order
-// they were set and a first-in first-out queue per kind is a timer wheel;
-// an entry whose connection moved on since is skipped when it falls due.
+// they were set and a first-in first-out queue per kind is a timer wheel.
+// A connection has at most one entry in each queue: a deadline that moves
+// later (a Dovecot connection idle again after each login) is looked up
+// when its entry falls due and queued again then, so the queues hold no
+// more entries than there are connections, however many logins pass.
 
 import SaslauthdClient
 import SwiftSQLCore
@@ -55,8 +58,11 @@ final class Daemon {
     /// checked, or parked).
     var inFlight = 0
     var parked = 0
+    /// The deadline running now, if any, and when it falls due.
     var timer: TimerKind? = nil
-    var timerSerial: UInt64 = 0
+    var deadline: UInt64 = 0
+    /// The kinds with an entry of this connection in their queue.
+    var queued: Set<TimerKind> = []
 
     init(descriptor: Int32, role: Role, token: UInt64) {
       self.descriptor = descriptor
@@ -72,7 +78,6 @@ final class Daemon {
   struct TimerEntry {
     let due: UInt64
     let token: UInt64
-    let serial: UInt64
   }
 
   struct DelayedAnswer {
@@ -114,7 +119,6 @@ final class Daemon {
   private var parked = RingBuffer<LoginJob>()
   private var timers: [TimerKind: RingBuffer<TimerEntry>] = [.request: .init(), .idle: .init(), .address: .init()]
   private var delayed = RingBuffer<DelayedAnswer>()
-  private var timerSerial: UInt64 = 0
 
   private var status = ServeStatus()
   private let started = Deadline.now()
@@ -246,6 +250,9 @@ final class Daemon {
           // The client writes its request right after connecting: often it
           // is there already, and one recv saves a round through epoll.
           read(connection)
+          if let waiting = lookup(connection.token), waiting.reading, waiting.timer == nil {
+            setTimer(waiting, .request)
+          }
         }
       case .none: return
       case .exhausted(let error):
@@ -286,7 +293,9 @@ final class Daemon {
     }
     switch role {
     case .saslauthd:
-      if reading { setTimer(connection, .request) }
+      // The deadline is set by acceptAll when the first read is not the
+      // whole request (most are, and then no timer is queued at all).
+      break
     case .dovecot:
       nextConnectionID &+= 1
       let cookie = System.randomBytes(16) ?? [UInt8](repeating: 0, count: 16)
@@ -569,16 +578,22 @@ final class Daemon {
   }
 
   private func setTimer(_ connection: Connection, _ kind: TimerKind) {
-    timerSerial += 1
     connection.timer = kind
-    connection.timerSerial = timerSerial
-    timers[kind, default: .init()].append(
-      TimerEntry(due: Deadline.now().nanoseconds + duration(kind), token: connection.token, serial: timerSerial))
+    connection.deadline = Deadline.now().nanoseconds + duration(kind)
+    queue(connection, kind)
+  }
+
+  /// Puts the connection's entry for `kind` in that queue, unless it is in
+  /// it already (then it is looked at again when it falls due).
+  private func queue(_ connection: Connection, _ kind: TimerKind) {
+    guard !connection.queued.contains(kind) else { return }
+    connection.queued.insert(kind)
+    timers[kind, default: .init()].append(TimerEntry(due: connection.deadline, token: connection.token))
   }
 
   private func cancelTimer(_ connection: Connection) {
     connection.timer = nil
-    connection.timerSerial = 0
+    connection.deadline = 0
   }
 
   /// Dovecot: the client has --request-timeout for the handshake and for
@@ -599,9 +614,14 @@ final class Daemon {
     for kind in [TimerKind.request, .idle, .address] {
       while let entry = timers[kind]?.first, entry.due <= now {
         _ = timers[kind]?.removeFirst()
-        guard let connection = lookup(entry.token), connection.timerSerial == entry.serial,
-          connection.timer == kind
-        else { continue }
+        guard let connection = lookup(entry.token) else { continue }
+        connection.queued.remove(kind)
+        guard connection.timer == kind else { continue }
+        if connection.deadline > now {
+          // The deadline moved on since this entry was queued.
+          queue(connection, kind)
+          continue
+        }
         cancelTimer(connection)
         switch kind {
         case .request:

@@ -152,16 +152,7 @@ expect_equal "/run/swiftsql-authd (tmpfiles.d) is 0710 $user:sasl" "710 $user sa
 
 # ---------------------------------------------------------------------------
 step "PostgreSQL: cluster $cluster, database mail, table users"
-pg_createcluster 15 "$cluster" >"$work/pg-create.log" 2>&1 || { cat "$work/pg-create.log"; die "pg_createcluster failed"; }
-cluster_created=yes
-pg_port=$(pg_lsclusters -h | awk -v c="$cluster" '$2 == c {print $3}')
-echo "listen_addresses = ''" > "/etc/postgresql/15/$cluster/conf.d/swiftsql-e2e.conf"
-sed -i '1i local mail mailauth scram-sha-256' "/etc/postgresql/15/$cluster/pg_hba.conf"
-pg_ctlcluster 15 "$cluster" start || die "the cluster did not start"
-psql_super() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -p "$pg_port" "$@"; }
-psql_super -d postgres -c "CREATE DATABASE mail" || die "CREATE DATABASE failed"
-zcat -f "$module_examples/schema-pgsql.sql" | psql_super -d mail || die "the example schema failed"
-psql_super -d mail -c "ALTER ROLE mailauth PASSWORD '$db_password'"
+mail_cluster "$cluster" "$module_examples/schema-pgsql.sql" "$db_password"
 sha() { doveadm pw -s SHA512-CRYPT -p "$password"; }
 {
   echo "INSERT INTO users (username, domain, password, active) VALUES"
@@ -250,76 +241,28 @@ expect_contains "  and the refusals" "failures 2" "$status_out"
 
 # ---------------------------------------------------------------------------
 step "Postfix: two submission services, STARTTLS, SMTP AUTH from swiftsql-authd"
-mkdir -p "$work/tls"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mail.example.org" \
-  -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >/dev/null 2>&1
-chmod 0600 "$work/tls/key.pem"
-save_file /etc/postfix/main.cf
-save_file /etc/postfix/master.cf
-save_file /etc/postfix/sasl/smtpd.conf
-[ -f /etc/postfix/master.cf ] || cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
-{
-  echo "# swiftsql-authd e2e: loopback only"
-  echo "compatibility_level = 3.6"
-  echo "myhostname = mail.example.org"
-  echo "mydomain = example.org"
-  echo "myorigin = \$mydomain"
-  echo "mydestination ="
-  echo "inet_interfaces = loopback-only"
-  echo "inet_protocols = ipv4"
-  echo "mynetworks = 127.0.0.0/8"
-  echo "maillog_file_prefixes = $work"
-  echo "maillog_file = $work/postfix.log"
-  sed -e "s|^smtpd_tls_cert_file = .*|smtpd_tls_cert_file = $work/tls/cert.pem|" \
-    -e "s|^smtpd_tls_key_file = .*|smtpd_tls_key_file = $work/tls/key.pem|" "$module_examples/postfix-main.cf"
-} > /etc/postfix/main.cf
 # libsasl2 (the module package's submission example, smtpd_sasl_type=cyrus)
 # and the Dovecot protocol (this package's example), on two loopback ports.
-{
-  grep -v -E '^smtp +inet ' "$backup_dir/_etc_postfix_master.cf" 2>/dev/null || grep -v -E '^smtp +inet ' /usr/share/postfix/master.cf.dist
-  sed -e "s|^submission inet|127.0.0.1:$cyrus_port inet|" "$module_examples/postfix-master.cf"
-  sed -e "s|^submission inet|127.0.0.1:$dovecot_port inet|" "$examples/postfix-master-swiftsql-authd.cf"
-} > "$work/master.cf" && install -m 0644 "$work/master.cf" /etc/postfix/master.cf
-install -m 0644 "$examples/postfix-sasl-smtpd-swiftsql-authd.conf" /etc/postfix/sasl/smtpd.conf
-postfix check 2>&1 | sed 's/^/    /'
-/usr/lib/postfix/configure-instance.sh - >/dev/null 2>&1
-postfix start > "$work/postfix-start.log" 2>&1 || cat "$work/postfix-start.log"
-postfix_started=yes
-wait_for 20 "Postfix on port $cyrus_port" port_open "$cyrus_port" || cat "$work/postfix.log" 2>/dev/null
-wait_for 20 "Postfix on port $dovecot_port" port_open "$dovecot_port"
-
-swaks_run() {
-  local port=$1 mechanism=$2 login=$3 secret=$4
-  shift 4
-  swaks --server 127.0.0.1 --port "$port" --helo client.example.org --timeout 30 \
-    --auth "$mechanism" --auth-user "$login" --auth-password "$secret" --quit-after AUTH "$@" 2>&1
-}
-# The code of the server's answer to AUTH (after LOGIN's 334 prompts).
-swaks_code() {
-  swaks_run "$@" --tls | awk '/~> AUTH/ {auth = 1; next}
-    auth && match($0, /^ *<~\*? +[0-9][0-9][0-9] /) {
-      code = substr($0, RSTART, RLENGTH); gsub(/[^0-9]/, "", code)
-      if (code != "334") { print code; exit }
-    }'
-}
+postfix_configure "$module_examples/postfix-main.cf" "$examples/postfix-sasl-smtpd-swiftsql-authd.conf" \
+  "$cyrus_port=$module_examples/postfix-master.cf" "$dovecot_port=$examples/postfix-master-swiftsql-authd.cf"
 
 for path in cyrus dovecot; do
   case $path in
-    cyrus) port=$cyrus_port what="libsasl2 -> saslauthd protocol" ;;
-    dovecot) port=$dovecot_port what="smtpd_sasl_type = dovecot" ;;
+    cyrus) smtp_port=$cyrus_port what="libsasl2 -> saslauthd protocol" ;;
+    dovecot) smtp_port=$dovecot_port what="smtpd_sasl_type = dovecot" ;;
   esac
   step "SMTP AUTH through Postfix ($what) and swiftsql-authd"
-  out=$(swaks_run "$port" PLAIN alice@example.org "$password")
+  out=$(swaks_run PLAIN alice@example.org "$password")
   expect_contains "without STARTTLS, no AUTH is offered" "did not advertise authentication" "$out"
   for mechanism in PLAIN LOGIN; do
     expect_equal "SMTP AUTH $mechanism, SHA512-CRYPT, right password: 235" 235 \
-      "$(swaks_code "$port" "$mechanism" alice@example.org "$password")"
+      "$(swaks_code "$mechanism" alice@example.org "$password")"
     expect_equal "SMTP AUTH $mechanism, ARGON2ID, right password: 235" 235 \
-      "$(swaks_code "$port" "$mechanism" argon@example.org "$password")"
+      "$(swaks_code "$mechanism" argon@example.org "$password")"
     expect_equal "SMTP AUTH $mechanism, wrong password: 535" 535 \
-      "$(swaks_code "$port" "$mechanism" bob@example.org "not the password")"
+      "$(swaks_code "$mechanism" bob@example.org "not the password")"
     expect_equal "SMTP AUTH $mechanism, unknown user: 535" 535 \
-      "$(swaks_code "$port" "$mechanism" nobody@example.org "$password")"
+      "$(swaks_code "$mechanism" nobody@example.org "$password")"
   done
   expect_log "  the daemon's failure line: no such login" "swiftsql-authd[" "user=nobody@example.org" \
     "reason=no such login"
@@ -356,7 +299,8 @@ load_start
 sleep 1
 pg_ctlcluster 15 "$cluster" stop -m fast
 sleep 2
-code=$(swaks_run "$dovecot_port" PLAIN alice@example.org "$password" --tls)
+smtp_port=$dovecot_port
+code=$(swaks_run PLAIN alice@example.org "$password" --tls)
 expect_contains "SMTP AUTH while it is down (Dovecot protocol): Postfix passes on the temporary failure" \
   "Temporary authentication failure" "$code"
 pg_ctlcluster 15 "$cluster" start
@@ -391,7 +335,7 @@ echo "    $total answers, $lost without an answer or not OK ($(grep -v -x OK "$w
 expect "  a new process ($first -> $second)" test -n "$second" -a "$second" != "$first"
 expect "  at most the two logins in flight were lost" test "$lost" -le 2
 expect "  and the rest went on" test "$ok" -gt 20
-expect_equal "SMTP AUTH after the restart: 235" 235 "$(swaks_code "$dovecot_port" PLAIN alice@example.org "$password")"
+expect_equal "SMTP AUTH after the restart: 235" 235 "$(swaks_code PLAIN alice@example.org "$password")"
 
 step "reload (SIGHUP, ExecReload=) and stop (SIGTERM)"
 if [ -n "$under_systemd" ]; then systemctl reload swiftsql-authd.service; else kill -HUP "$emulator_pid"; fi
