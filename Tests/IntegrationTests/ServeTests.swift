@@ -437,14 +437,17 @@ struct ServeLimitTests {
     for index in 0..<1000 {
       idle.append(try SaslauthdWire.connect(index % 2 == 0 ? daemon.socket : daemon.dovecotSocket, timeoutSeconds: 20))
     }
-    // A slow client: a byte every 0.3 s, never a whole request.
+    // A slow client: a login of 256 bytes announced, then a byte every
+    // 0.3 s, never a whole request.
     let slow = try SaslauthdWire.connect(daemon.socket, timeoutSeconds: 20)
     defer { close(slow) }
     let slowClosed = Locked<Double?>(nil)
     let slowThread = Thread {
       let started = monotonicSeconds()
+      var header: [UInt8] = [0x01, 0x00]
+      _ = send(slow, &header, 2, Int32(MSG_NOSIGNAL))
       for _ in 0..<60 {
-        var byte: UInt8 = 0
+        var byte = UInt8(ascii: "a")
         if send(slow, &byte, 1, Int32(MSG_NOSIGNAL)) != 1 { break }
         usleep(300_000)
       }
