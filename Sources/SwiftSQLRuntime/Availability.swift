@@ -5,13 +5,13 @@
 
 import SwiftSQLCore
 
-struct Availability {
+public struct Availability {
   private var failure: String? = nil
 
-  init() {}
+  public init() {}
 
   /// Records the outcome of one database request.
-  mutating func record<T>(_ outcome: Result<T, AuthFailure>, _ log: Log) {
+  public mutating func record<T>(_ outcome: Result<T, AuthFailure>, _ log: Log) {
     switch outcome {
     case .success: answered(log)
     case .failure(.unavailable(let reason)): failed(reason, log)
@@ -19,14 +19,14 @@ struct Availability {
     }
   }
 
-  mutating func answered(_ log: Log) {
+  public mutating func answered(_ log: Log) {
     if failure != nil {
       log.notice("database answers again")
       failure = nil
     }
   }
 
-  mutating func failed(_ reason: String, _ log: Log) {
+  public mutating func failed(_ reason: String, _ log: Log) {
     if failure == nil { log.error("database unavailable: \(reason)") }
     failure = reason
   }
