@@ -30,9 +30,11 @@ MODULE_LDFLAGS ?=
 BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev libssl-dev libargon2-dev libmariadb-dev
 DEMO_DEPS := sasl2-bin sqlite3 whois
 # libpam-mysql: the real pam_mysql that PamMySQLSideBySideTests runs beside
-# the module; openssl: the certificates of the MariaDB TLS test.
+# the module; openssl: the certificates of the MariaDB TLS test; argon2: the
+# reference tool, for Argon2 rows of chosen cost; fail2ban: fail2ban-regex,
+# which reads the module's failure lines through the shipped filter.
 TEST_DEPS := postgresql sasl2-bin sqlite3 whois dovecot-core strace procps binutils gcc libc6-dev libpam0g-dev python3 \
-  man-db mariadb-server valgrind libpam-mysql openssl
+  man-db mariadb-server valgrind libpam-mysql openssl argon2 fail2ban
 # make deb: debhelper and lintian (debian/control Build-Depends: BUILD_DEPS and python3).
 DEB_DEPS := build-essential debhelper fakeroot lintian python3 man-db
 # make e2e: the real mail chain (Postfix is preseeded to "No configuration").
@@ -72,7 +74,7 @@ EMBEDDED = $(BUILD)/embedded
 EMBEDDED_SWIFTC = $(SWIFTC) -enable-experimental-feature Embedded -swift-version 6 -parse-as-library -wmo -Osize -g \
   -Xfrontend -function-sections -I $(EMBEDDED) \
   $(patsubst %,-I Sources/%,CLibC CPAM CLibPQ CSQLite3 CLibCrypt CLibCrypto CLibArgon2 CLibMariaDB)
-EMBEDDED_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLSchemes SwiftSQLBackends SwiftSQLPAM PAMEntryPoints
+EMBEDDED_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLSchemes SwiftSQLBackends SwiftSQLRuntime SwiftSQLPAM PAMEntryPoints
 EMBEDDED_LIBRARIES := -lpam -lpq -lsqlite3 -lmariadb -lcrypt -lcrypto -largon2 -lm
 EMBEDDED_SHIMS := $(wildcard Sources/C*/shim.h)
 # The toolchain's Embedded Swift libraries for this machine.
@@ -87,7 +89,7 @@ EMBEDDED_MODULE = @mkdir -p $(EMBEDDED) && echo "swiftc (embedded) $(notdir $@)"
   -module-name $(basename $(notdir $@)) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
 $(EMBEDDED)/SwiftSQLCore.o: $(wildcard Sources/SwiftSQLCore/*.swift Sources/SwiftSQLCore/*/*.swift) | deps-build
 	$(EMBEDDED_MODULE)
-$(EMBEDDED)/SwiftSQLSystem.o: $(wildcard Sources/SwiftSQLSystem/*.swift) $(EMBEDDED_SHIMS) | deps-build
+$(EMBEDDED)/SwiftSQLSystem.o: $(wildcard Sources/SwiftSQLSystem/*.swift) $(EMBEDDED_SHIMS) $(EMBEDDED)/SwiftSQLCore.o
 	$(EMBEDDED_MODULE)
 $(EMBEDDED)/SwiftSQLSchemes.o: $(wildcard Sources/SwiftSQLSchemes/*.swift) $(EMBEDDED)/SwiftSQLCore.o \
   $(EMBEDDED)/SwiftSQLSystem.o
@@ -95,8 +97,10 @@ $(EMBEDDED)/SwiftSQLSchemes.o: $(wildcard Sources/SwiftSQLSchemes/*.swift) $(EMB
 $(EMBEDDED)/SwiftSQLBackends.o: $(wildcard Sources/SwiftSQLBackends/*.swift) $(EMBEDDED)/SwiftSQLCore.o \
   $(EMBEDDED)/SwiftSQLSystem.o
 	$(EMBEDDED_MODULE)
-$(EMBEDDED)/SwiftSQLPAM.o: $(wildcard Sources/SwiftSQLPAM/*.swift) $(EMBEDDED)/SwiftSQLSchemes.o \
+$(EMBEDDED)/SwiftSQLRuntime.o: $(wildcard Sources/SwiftSQLRuntime/*.swift) $(EMBEDDED)/SwiftSQLSchemes.o \
   $(EMBEDDED)/SwiftSQLBackends.o
+	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SwiftSQLPAM.o: $(wildcard Sources/SwiftSQLPAM/*.swift) $(EMBEDDED)/SwiftSQLRuntime.o
 	$(EMBEDDED_MODULE)
 $(EMBEDDED)/PAMEntryPoints.o: $(wildcard Sources/PAMEntryPoints/*.swift) $(EMBEDDED)/SwiftSQLPAM.o
 	$(EMBEDDED_MODULE)
@@ -214,7 +218,7 @@ bench-schemes: deps-build
 #   make bench BENCH_FLAGS=--quick        (short runs, to try the set-up)
 # BENCH_FLAGS: --quick, --rounds N, --duration S, --no-profile.
 BENCH_DEPS := postgresql mariadb-server libpam-mysql sasl2-bin dovecot-core dovecot-pgsql \
-  python3 python3-passlib python3-matplotlib gcc libc6-dev binutils valgrind
+  python3 python3-passlib python3-matplotlib gcc libc6-dev binutils valgrind whois
 BENCH_OUT ?= $(BUILD)/bench
 BENCH_RESULTS ?= bench/results
 BENCH_FLAGS ?=
@@ -288,7 +292,7 @@ FUZZ_MODULE = @mkdir -p $(FUZZ_OUT) && echo "swiftc (fuzz) $(notdir $@)" && $(FU
   -module-name $(basename $(notdir $@)) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
 $(FUZZ_OUT)/SwiftSQLCore.o: $(FUZZ_SOURCES_SwiftSQLCore)
 	$(FUZZ_MODULE)
-$(FUZZ_OUT)/SwiftSQLSystem.o: $(FUZZ_SOURCES_SwiftSQLSystem) $(wildcard Sources/C*/shim.h)
+$(FUZZ_OUT)/SwiftSQLSystem.o: $(FUZZ_SOURCES_SwiftSQLSystem) $(wildcard Sources/C*/shim.h) $(FUZZ_OUT)/SwiftSQLCore.o
 	$(FUZZ_MODULE)
 $(FUZZ_OUT)/SwiftSQLSchemes.o: $(FUZZ_SOURCES_SwiftSQLSchemes) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o
 	$(FUZZ_MODULE)

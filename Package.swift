@@ -47,8 +47,9 @@ let package = Package(
     // The pure core: no C, no Foundation, Embedded-Swift subset.
     .target(name: "SwiftSQLCore"),
 
-    // The module's own libc calls (clock, poll, stat, file reads), in one file.
-    .target(name: "SwiftSQLSystem", dependencies: ["CLibC"]),
+    // The module's own libc calls (clocks, poll, stat, file reads, locks), in
+    // one file.
+    .target(name: "SwiftSQLSystem", dependencies: ["SwiftSQLCore", "CLibC"]),
 
     // Password schemes (libcrypt, libcrypto, libargon2) and database drivers
     // (libpq, sqlite3).
@@ -59,10 +60,17 @@ let package = Package(
       name: "SwiftSQLBackends",
       dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibC", "CLibPQ", "CSQLite3", "CLibMariaDB"]),
 
-    // The PAM glue: libpam boundary, per-process state, the mapping to PAM_*.
+    // What a process keeps between logins: configurations (re-read when
+    // their file changes, only when whole, safe and valid), database
+    // connections, decoys; one lock, and fork handlers.
+    .target(
+      name: "SwiftSQLRuntime",
+      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends"]),
+
+    // The PAM glue: libpam boundary, the two PAM flows, the mapping to PAM_*.
     .target(
       name: "SwiftSQLPAM",
-      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "CLibC", "CPAM"]),
+      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLRuntime", "CLibC", "CPAM"]),
 
     // The module's C entry points. Only this target carries the export map,
     // `-z nodelete` and the lld choice, so nothing else (tool, tests) is
@@ -102,7 +110,7 @@ let package = Package(
       name: "swiftsql-authd",
       dependencies: [
         "SwiftSQLServe", "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends",
-        "CServe",
+        "SwiftSQLRuntime", "CServe",
       ]),
 
     // Benchmarks (not tests): bench/README.md.

@@ -41,6 +41,15 @@ public enum Database {
     }
   }
 
+  /// Closes the connection; one inherited across fork() is abandoned.
+  public func discard(log: Log) {
+    switch self {
+    case .postgres(let database): database.discard(log: log)
+    case .sqlite(let database): database.discard(log: log)
+    case .mariadb(let database): database.discard(log: log)
+    }
+  }
+
   /// Runs `sql` with `values` bound and returns at most `limit` rows. A
   /// server driver gives the query connect_timeout + query_timeout in all,
   /// or less when `deadline` (the PAM step's) comes sooner. (SQLite is a

@@ -17,7 +17,9 @@ struct LibPQError: Error {
 
 enum LibPQ {
   /// `PQconninfoParse`: the keyword/value pairs a connection string sets,
-  /// in libpq's order, or libpq's message saying what is wrong with it.
+  /// in libpq's order, or libpq's message saying what is wrong with it
+  /// (which may quote part of the string, a password included: callers
+  /// never show it).
   static func parse(connectionString: String) -> Result<[(keyword: String, value: String)], LibPQError> {
     var errorMessage: UnsafeMutablePointer<CChar>? = nil
     guard let options = PQconninfoParse(connectionString, &errorMessage) else {
@@ -35,6 +37,19 @@ enum LibPQ {
       option += 1
     }
     return .success(pairs)
+  }
+
+  /// `PQconndefaults`: every keyword libpq knows.
+  static func keywords() -> Set<String> {
+    guard let options = PQconndefaults() else { return [] }
+    defer { PQconninfoFree(options) }
+    var result: Set<String> = []
+    var option = options
+    while let keyword = option.pointee.keyword {
+      result.insert(String(cString: keyword))
+      option += 1
+    }
+    return result
   }
 
   /// libpq's multi-line messages as one log line.
@@ -63,8 +78,14 @@ enum PGPoll {
 final class PGConnection {
   private let handle: OpaquePointer
   private var abandoned = false
+  /// The values of the connection's settings that are not secret (host,
+  /// port, user, database): quoted in libpq's messages, they are shown.
+  private let knownValues: [String]
 
-  private init(handle: OpaquePointer) { self.handle = handle }
+  private init(handle: OpaquePointer, knownValues: [String]) {
+    self.handle = handle
+    self.knownValues = knownValues
+  }
 
   deinit {
     if !abandoned { PQfinish(handle) }
@@ -93,7 +114,11 @@ final class PGConnection {
       }
     }
     guard let handle else { return nil }
-    return PGConnection(handle: handle)
+    let shown: Set<String> = ["host", "hostaddr", "port", "user", "dbname", "application_name"]
+    let known = pairs.filter { shown.contains($0.keyword) }.flatMap {
+      [$0.value] + $0.value.split(separator: ",").map(String.init)
+    }
+    return PGConnection(handle: handle, knownValues: known)
   }
 
   /// `PQconnectPoll`.
@@ -112,8 +137,12 @@ final class PGConnection {
   /// `PQsocket`, or -1.
   var socket: Int32 { PQsocket(handle) }
 
-  /// `PQerrorMessage`, as one line.
-  var errorMessage: String { LibPQ.oneLine(String(cString: PQerrorMessage(handle))) }
+  /// `PQerrorMessage`, as one line, with quoted text masked unless it is a
+  /// known setting's value (LogText.maskingQuotedText): it may quote a
+  /// value from the server or from the connection string.
+  var errorMessage: String {
+    LogText.maskingQuotedText(LibPQ.oneLine(String(cString: PQerrorMessage(handle)))) { knownValues.contains($0) }
+  }
 
   /// `PQconnectionNeedsPassword`: the server asked for a password and the
   /// connection string gave none.
@@ -203,7 +232,9 @@ final class PGResult {
     PQresultErrorField(handle, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
   }
 
-  /// `PQresultErrorField(PG_DIAG_MESSAGE_PRIMARY)`, else `PQresultErrorMessage`.
+  /// `PQresultErrorField(PG_DIAG_MESSAGE_PRIMARY)`, else
+  /// `PQresultErrorMessage`: the server's words, which may quote a value
+  /// (the driver masks it before it is shown).
   var errorMessage: String {
     if let primary = PQresultErrorField(handle, Int32(UInt8(ascii: "M"))) {
       return LibPQ.oneLine(String(cString: primary))

@@ -68,6 +68,21 @@ public final class MariaDBDatabase {
     case parameterCount(placeholders: Int, values: Int)
   }
 
+  /// Closes the connection (the pool no longer needs it).
+  public func discard(log: Log) {
+    dropInherited(log: log)
+    close()
+  }
+
+  /// Abandons a connection inherited across fork(): its socket is the
+  /// parent's, so it is neither used nor closed.
+  private func dropInherited(log: Log) {
+    guard let existing = connection, ownerProcess != System.processID() else { return }
+    log.debug("dropping the database connection inherited from process \(ownerProcess)")
+    existing.abandon()
+    close()
+  }
+
   /// Runs `sql` with `values` bound and returns at most `limit` rows. The
   /// statement runs even when `limit` is 0 (an UPDATE, an INSERT).
   /// Every wait within connect_timeout + query_timeout from now, and
@@ -77,11 +92,7 @@ public final class MariaDBDatabase {
   {
     let own = Deadline.after(seconds: connectTimeout + queryTimeout)
     let overall = deadline.map { Deadline.earlier(own, $0) } ?? own
-    if let existing = connection, ownerProcess != System.processID() {
-      log.debug("dropping the database connection inherited from process \(ownerProcess)")
-      existing.abandon()
-      close()
-    }
+    dropInherited(log: log)
     var retried = false
     while true {
       let reused = connection != nil
@@ -113,18 +124,21 @@ public final class MariaDBDatabase {
           close()
           throw .unavailable("no answer within query_timeout (\(queryTimeout) s)")
         case .serverError(let error):
+          // Quoted text is shown only where the query itself has it: the
+          // server quotes the values it refused, and a value may be a hash.
+          let message = LogText.maskingQuotedText(error.message) { LogText.occurs($0, in: sql) }
           if MariaDBDatabase.isTransient(error.code) {
             close()
-            throw .unavailable("\(error.message) (error \(error.code), SQLSTATE \(error.sqlState))")
+            throw .unavailable("\(message) (error \(error.code), SQLSTATE \(error.sqlState))")
           }
           if error.code == MariaDBCode.tableAccessDenied || error.code == MariaDBCode.columnAccessDenied {
             throw .misconfigured(
-              "the server refused the query: \(error.message) (error \(error.code)); "
+              "the server refused the query: \(message) (error \(error.code)); "
                 + "GRANT the database user SELECT on the table (and UPDATE on the password column for "
                 + "password_update_query)")
           }
           throw .misconfigured(
-            "the server refused the query: \(error.message) (error \(error.code), SQLSTATE \(error.sqlState))")
+            "the server refused the query: \(message) (error \(error.code), SQLSTATE \(error.sqlState))")
         case .parameterCount(let placeholders, let values):
           throw .misconfigured(
             "the query has \(placeholders) MariaDB parameters but \(values) variables; "
@@ -278,16 +292,21 @@ public final class MariaDBDatabase {
 
   private func connect(until deadline: Deadline, log: Log) throws(AuthFailure) -> MariaDBConnection {
     let parameters = try MariaDBDatabase.parameters(connectionString)
-    if let file = parameters.optionFile, case .failure(let error) = System.identity(of: file) {
-      // Connector/C would silently connect without it.
-      throw .misconfigured("connect: option_file cannot be read: \(error.message)")
+    if let file = parameters.optionFile {
+      if case .failure(let error) = System.identity(of: file) {
+        // Connector/C would silently connect without it.
+        throw .misconfigured("connect: option_file cannot be read: \(error.message)")
+      }
+      // It says where to connect and as whom: whoever may change it can
+      // point the module at a server that accepts every login.
+      if let problem = System.safetyProblem(file, role: .credentials) { throw .misconfigured(problem) }
     }
     guard let connection = MariaDBConnection.make() else {
       throw .unavailable("MariaDB Connector/C could not allocate a connection")
     }
     for (key, option) in options(parameters) {
       if case .failure(let error) = connection.set(option) {
-        throw .misconfigured("connect: Connector/C refused \(key): \(error.message)")
+        throw .misconfigured("connect: Connector/C refused \(key): \(LogText.maskingQuotedText(error.message))")
       }
     }
     // An option file may hold the password: then do not pass one.
@@ -307,13 +326,16 @@ public final class MariaDBDatabase {
     case .failure(.noSocket):
       throw .unavailable("Connector/C has no socket to wait on")
     case .failure(.library(let error)):
-      throw MariaDBDatabase.connectFailure(error)
+      // Quoted text is shown only where it is a setting's value that is
+      // not secret (the user, the host, the database).
+      let known = [parameters.user, parameters.host, parameters.database, parameters.socket].compactMap { $0 }
+      throw MariaDBDatabase.connectFailure(error) { known.contains($0) }
     }
   }
 
   /// Sorts a failed connection into "fix the configuration" and "try later".
-  static func connectFailure(_ error: MariaDBError) -> AuthFailure {
-    let detail = "\(error.message) (error \(error.code))"
+  static func connectFailure(_ error: MariaDBError, keeping isKnown: (String) -> Bool) -> AuthFailure {
+    let detail = "\(LogText.maskingQuotedText(error.message, keeping: isKnown)) (error \(error.code))"
     switch error.code {
     case MariaDBCode.accessDenied, MariaDBCode.accessDeniedNoPassword:
       return .misconfigured(
@@ -390,7 +412,7 @@ public final class MariaDBDatabase {
     case .noSocket: return .connectionLost("Connector/C has no socket to wait on")
     case .library(let error):
       if MariaDBDatabase.isConnectionLost(error.code) {
-        return .connectionLost("\(error.message) (error \(error.code))")
+        return .connectionLost("\(LogText.maskingQuotedText(error.message)) (error \(error.code))")
       }
       return .serverError(error)
     }

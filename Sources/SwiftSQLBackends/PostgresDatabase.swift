@@ -72,11 +72,7 @@ public final class PostgresDatabase {
   {
     let own = Deadline.after(seconds: connectTimeout + queryTimeout)
     let overall = deadline.map { Deadline.earlier(own, $0) } ?? own
-    if let existing = connection, ownerProcess != System.processID() {
-      log.debug("dropping the database connection inherited from process \(ownerProcess)")
-      existing.abandon()
-      connection = nil
-    }
+    dropInherited(log: log)
     var retried = false
     var firstHost = 0
     while true {
@@ -107,7 +103,10 @@ public final class PostgresDatabase {
           // A frozen server would not answer a new connection either: only
           // another host is worth the time left.
           retryable = reused && hostCount > 1
-        case .serverError(let sqlState, let message):
+        case .serverError(let sqlState, let raw):
+          // Quoted text is shown only where the query itself has it: the
+          // server quotes the values it refused, and a value may be a hash.
+          let message = LogText.maskingQuotedText(raw) { LogText.occurs($0, in: sql) }
           guard PostgresDatabase.isTransient(sqlState) || current.isBroken else {
             throw .misconfigured("the server refused the query: \(message) (SQLSTATE \(sqlState))")
           }
@@ -126,6 +125,21 @@ public final class PostgresDatabase {
     }
   }
 
+  /// Closes the connection (the pool no longer needs it).
+  public func discard(log: Log) {
+    dropInherited(log: log)
+    connection = nil
+  }
+
+  /// Abandons a connection inherited across fork(): its socket is the
+  /// parent's, so it is neither used nor closed.
+  private func dropInherited(log: Log) {
+    guard let existing = connection, ownerProcess != System.processID() else { return }
+    log.debug("dropping the database connection inherited from process \(ownerProcess)")
+    existing.abandon()
+    connection = nil
+  }
+
   /// SQLSTATEs that mean "try later", not "the query is wrong": connection
   /// exceptions (08), operator intervention (57: shutdown, cancel, cannot
   /// connect now), insufficient resources (53), serialization failures (40).
@@ -138,7 +152,9 @@ public final class PostgresDatabase {
     var pairs: [(keyword: String, value: String)]
     switch LibPQ.parse(connectionString: connectionString) {
     case .success(let parsed): pairs = parsed
-    case .failure(let error): throw .misconfigured("connect is not a valid libpq connection string: \(error.message)")
+    case .failure:
+      throw .misconfigured(
+        "connect is not a valid libpq connection string: \(PostgresDatabase.problem(connectionString))")
     }
     func has(_ keyword: String) -> Bool { pairs.contains { $0.keyword == keyword && !$0.value.isEmpty } }
     guard has("user") else {
@@ -146,11 +162,38 @@ public final class PostgresDatabase {
         "connect names no user=: pam_swiftsql makes no user lookups, so name the database role, e.g. user=mailauth")
     }
     if !has("password") && !has("passfile") { pairs.append(("passfile", PostgresDatabase.defaultPassfile)) }
+    // The password file says as whom to connect: whoever may change it can
+    // lock the module out, or worse. (libpq itself ignores one that others
+    // may read.)
+    if let passfile = pairs.last(where: { $0.keyword == "passfile" })?.value,
+      case .success = System.identity(of: passfile),
+      let problem = System.safetyProblem(passfile, role: .credentials)
+    {
+      throw .misconfigured(problem)
+    }
     // libpq's own per-host bound (it treats values below 2 as 2).
     if !has("connect_timeout") { pairs.append(("connect_timeout", String(max(connectTimeout, 2)))) }
     if !has("application_name") { pairs.append(("application_name", "pam_swiftsql")) }
     if !has("client_encoding") { pairs.append(("client_encoding", "UTF8")) }
     return pairs
+  }
+
+  /// What is wrong with a connection string libpq refused, in words that
+  /// never quote it (libpq's own message may hold part of a password):
+  /// where the syntax breaks, or which key libpq does not know.
+  static func problem(_ connectionString: String) -> String {
+    if connectionString.hasPrefix("postgresql://") || connectionString.hasPrefix("postgres://") {
+      return "libpq cannot read the URI; check its form, postgresql://[user@]host[:port]/dbname?key=value"
+    }
+    switch ConnectionString.parse(connectionString) {
+    case .failure(let error): return error.message
+    case .success(let pairs):
+      let known = LibPQ.keywords()
+      if let unknown = pairs.first(where: { !known.contains($0.key) }) {
+        return "libpq has no key '\(LogText.printable(unknown.key))'"
+      }
+      return "libpq refuses one of its values"
+    }
   }
 
   /// Splits libpq's host list into one parameter set per host, by libpq's

@@ -26,10 +26,12 @@ public final class SQLiteDatabase {
 
   /// Runs `sql` with `values` bound and returns at most `limit` rows.
   public func rows(sql: String, values: [String], limit: Int, log: Log) throws(AuthFailure) -> [Row] {
-    if let existing = connection, ownerProcess != System.processID() {
-      log.debug("dropping the SQLite connection inherited from process \(ownerProcess)")
-      existing.abandon()
-      close()
+    dropInherited(log: log)
+    if SQLiteDatabase.looksLikeConnectionString(path) {
+      // Never shown: such a string may hold a password.
+      throw .misconfigured(
+        "connect is a key=value connection string, but driver is sqlite, whose connect is the path of the "
+          + "database file: set driver = pgsql or mysql, or give the file's path")
     }
     let file: System.FileIdentity
     switch System.identity(of: path) {
@@ -38,8 +40,11 @@ public final class SQLiteDatabase {
       close()
       throw .unavailable("SQLite database \(error.message)")
     }
-    if connection != nil, let openedFile, openedFile.device != file.device || openedFile.inode != file.inode {
+    if connection != nil, let openedFile, !openedFile.isSameFile(as: file) {
       log.info("SQLite database \(path) was replaced; re-opening it")
+      close()
+    } else if connection != nil, let openedFile, openedFile.mode != file.mode || openedFile.owner != file.owner {
+      // Its permissions changed: judged again before the next open.
       close()
     }
     let current: SQLiteConnection
@@ -55,7 +60,7 @@ public final class SQLiteDatabase {
     } else {
       switch current.prepare(sql) {
       case .success(let prepared): statement = prepared
-      case .failure(let error): throw failure(error, preparing: true)
+      case .failure(let error): throw failure(error, preparing: true, sql: sql)
       }
       guard statement.parameterCount == values.count else {
         throw .misconfigured(
@@ -72,7 +77,7 @@ public final class SQLiteDatabase {
     }
     for (offset, value) in values.enumerated() {
       if case .failure(let error) = statement.bind(value, at: offset + 1) {
-        throw failure(error, preparing: false)
+        throw failure(error, preparing: false, sql: sql)
       }
     }
     // Step at least once, so that a statement that returns no rows (the
@@ -85,12 +90,36 @@ public final class SQLiteDatabase {
         rows.append(statement.currentRow())
         if rows.count == limit { return rows }
       case .success(.done): return rows
-      case .failure(let error): throw failure(error, preparing: false)
+      case .failure(let error): throw failure(error, preparing: false, sql: sql)
       }
     }
   }
 
+  /// Closes the database (the pool no longer needs it).
+  public func discard(log: Log) {
+    dropInherited(log: log)
+    close()
+  }
+
+  /// Abandons a connection inherited across fork(): SQLite's locks belong
+  /// to the parent, so it is neither used nor closed.
+  private func dropInherited(log: Log) {
+    guard let existing = connection, ownerProcess != System.processID() else { return }
+    log.debug("dropping the SQLite connection inherited from process \(ownerProcess)")
+    existing.abandon()
+    close()
+  }
+
+  /// Whether `connect` is a `key=value` string rather than a path (a
+  /// common mistake when driver is left at its default).
+  static func looksLikeConnectionString(_ text: String) -> Bool {
+    !text.hasPrefix("/") && text.contains("=") || text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+  }
+
   private func open(_ file: System.FileIdentity, log: Log) throws(AuthFailure) -> SQLiteConnection {
+    // It holds the stored passwords: everyone may not be able to change it
+    // (its owner may be the web application that writes it).
+    if let problem = System.safetyProblem(path, role: .database) { throw .misconfigured(problem) }
     switch SQLiteConnection.open(path: path) {
     case .failure(let error):
       throw .unavailable("cannot open SQLite database \(path): \(error.message)")
@@ -111,18 +140,21 @@ public final class SQLiteDatabase {
   }
 
   /// Sorts an SQLite error into "the query is wrong" and "try later".
-  private func failure(_ error: SQLiteError, preparing: Bool) -> AuthFailure {
+  /// Quoted text in SQLite's message is shown only where the query itself
+  /// has it (a value it quotes may be a hash).
+  private func failure(_ error: SQLiteError, preparing: Bool, sql: String) -> AuthFailure {
+    let message = LogText.maskingQuotedText(error.message) { LogText.occurs($0, in: sql) }
     switch error.primaryCode {
     case SQLiteCode.busy, SQLiteCode.locked:
       return .unavailable("the database stayed locked for query_timeout (\(queryTimeout) s)")
     case SQLiteCode.interrupt:
       return .unavailable("no answer within query_timeout (\(queryTimeout) s)")
     case SQLiteCode.error where preparing, SQLiteCode.auth:
-      return .misconfigured("SQLite refused the query: \(error.message)")
+      return .misconfigured("SQLite refused the query: \(message)")
     default:
       // I/O errors, a corrupt or replaced file: start afresh next time.
       close()
-      return .unavailable("SQLite: \(error.message) (code \(error.code))")
+      return .unavailable("SQLite: \(message) (code \(error.code))")
     }
   }
 }

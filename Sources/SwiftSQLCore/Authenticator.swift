@@ -25,14 +25,27 @@ public protocol UserDirectory {
 public enum CheckOutcome: Equatable, Sendable {
   case match
   case mismatch
-  /// The stored value can never match (malformed, truncated, unknown scheme,
-  /// bad encoding). `problem` names what is wrong, never the value.
+  /// The stored value can never match (malformed, unknown scheme, bad
+  /// encoding, a cost over the limits), found before any hashing.
+  /// `problem` names what is wrong, never the value.
   case unusable(problem: String)
+  /// The same, found only after the hash was computed (a crypt string that
+  /// is truncated): the check already took a real check's time.
+  case unusableAfterHashing(problem: String)
+
+  /// What is wrong with an unusable stored value; nil for a match or a
+  /// mismatch.
+  public var problem: String? {
+    switch self {
+    case .match, .mismatch: nil
+    case .unusable(let problem), .unusableAfterHashing(let problem): problem
+    }
+  }
 }
 
-/// Verifies passwords, and makes new stored values. Implemented by the
-/// scheme registry (SwiftSQLSchemes).
-public protocol PasswordChecker {
+/// Verifies passwords, and makes new stored values and decoys. Implemented
+/// by the scheme registry (SwiftSQLSchemes).
+public protocol PasswordChecker: DecoyMaker {
   func check(_ password: Password, stored: SecretBytes, format: HashFormat, context: QueryContext) -> CheckOutcome
 
   /// How strong an algorithm is, for upgrades: higher is stronger; nil for
@@ -41,6 +54,45 @@ public protocol PasswordChecker {
 
   /// A fresh stored value, `{SCHEME}` prefix included, or why there is none.
   func makeStoredValue(for password: Password, scheme: String, login: Login) -> Result<SecretBytes, SchemeProblem>
+}
+
+/// Where the decoys of one configuration are kept: learned from the rows
+/// verified, handed out for logins that have no usable row. The module's
+/// keeper is shared by the threads of a process (SwiftSQLRuntime);
+/// `LocalDecoys` serves one thread.
+public protocol DecoyKeeper {
+  /// Counts a verified row's shape.
+  func learn(_ decoy: Decoy)
+  /// The decoy for a login without a usable row. `fallback` makes one in the
+  /// configured scheme while no row has been verified; it is called at most
+  /// once per keeper.
+  func next(fallback: () -> Decoy?) -> Decoy?
+}
+
+extension Authenticator where Decoys == LocalDecoys {
+  /// An authenticator with decoys of its own, for one thread (the tool's
+  /// checks, tests); the module shares its decoys across a process.
+  public init(configuration: Configuration, directory: Directory, checker: Checker, log: Log = .silent) {
+    self.init(configuration: configuration, directory: directory, checker: checker, decoys: LocalDecoys(), log: log)
+  }
+}
+
+/// A DecoyKeeper for one thread: the tool's checks and the unit tests.
+public final class LocalDecoys: DecoyKeeper {
+  public private(set) var pool = DecoyPool()
+  private var fallback: Decoy?? = nil
+
+  public init() {}
+
+  public func learn(_ decoy: Decoy) { pool.learn(decoy) }
+
+  public func next(fallback make: () -> Decoy?) -> Decoy? {
+    if let decoy = pool.next() { return decoy }
+    if let fallback { return fallback }
+    let made = make()
+    fallback = .some(made)
+    return made
+  }
 }
 
 /// Why a scheme could not do what was asked; never holds a secret.
@@ -73,26 +125,23 @@ public enum AccountColumn {
   public static let all = [active, expired, passwordExpired]
 }
 
-public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> {
+public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, Decoys: DecoyKeeper> {
   public let configuration: Configuration
   public let directory: Directory
   public let checker: Checker
   /// Debug lines (with `debug`) and the upgrade's outcome. Never a secret.
   let log: Log
-  /// A stored value no password is known for (see `Configuration.decoyScheme`):
-  /// checked when there is no usable stored value, so that an unknown login
-  /// takes as long as a wrong password.
-  let decoy: SecretBytes?
+  /// What a login without a usable stored value is checked against, so that
+  /// it takes as long as a wrong password (Decoy.swift).
+  let decoys: Decoys
 
-  public init(
-    configuration: Configuration, directory: Directory, checker: Checker, log: Log = .silent,
-    decoy: SecretBytes? = nil
-  ) {
+  public init(configuration: Configuration, directory: Directory, checker: Checker, decoys: Decoys, log: Log = .silent)
+  {
     self.configuration = configuration
     self.directory = directory
     self.checker = checker
+    self.decoys = decoys
     self.log = log
-    self.decoy = decoy
   }
 
   var settings: Settings { configuration.settings }
@@ -138,24 +187,42 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
     }
 
     let format = stored.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
-    log.debug("stored password of \(login.full) uses scheme \(format.algorithm)")
-    switch checker.check(password, stored: stored, format: format, context: context) {
+    // A `{…}` prefix that names no scheme may be a plaintext password that
+    // starts with a brace: never echo it.
+    let scheme = checker.strength(of: format.scheme) == nil ? "unknown" : format.scheme
+    log.debug("stored password of \(login.full) uses scheme \(scheme == "unknown" ? scheme : format.algorithm)")
+    let outcome = checker.check(password, stored: stored, format: format, context: context)
+    switch outcome {
+    case .match, .mismatch:
+      if let decoy = checker.decoy(like: stored, format: format) { decoys.learn(decoy) }
+    case .unusable:
+      spendDecoyTime(password, context: context)
+    case .unusableAfterHashing:
+      break
+    }
+    switch outcome {
     case .match:
       upgradeIfWeaker(format, password: password, context: context)
       return login
     case .mismatch:
       throw .wrongPassword
-    case .unusable(let problem):
-      throw .unusableHash(scheme: format.scheme, problem: problem)
+    case .unusable(let problem), .unusableAfterHashing(let problem):
+      throw .unusableHash(scheme: scheme, problem: problem)
     }
   }
 
-  /// Checks the password against the decoy and ignores the outcome: the
-  /// time a real check would have taken, without a real stored value.
+  /// Checks the password against a decoy and ignores the outcome: the time
+  /// a real check of a row like the others would have taken, without a
+  /// real stored value.
   func spendDecoyTime(_ password: Password, context: QueryContext) {
-    guard let decoy else { return }
-    let format = decoy.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
-    _ = checker.check(password, stored: decoy, format: format, context: context)
+    let decoy = decoys.next { checker.decoy(scheme: configuration.decoyScheme) }
+    guard let decoy else {
+      log.debug("no decoy to check: \(configuration.decoyScheme) values cannot be made")
+      return
+    }
+    log.debug("checked a decoy of \(decoy.shape)")
+    let format = decoy.value.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
+    _ = checker.check(password, stored: decoy.value, format: format, context: context)
   }
 
   /// Stores a fresh value in upgrade_scheme when the verified one is weaker.
@@ -180,8 +247,11 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker> 
       _ = try directory.rows(of: upgrade.query, for: updateContext, limit: 0)
       log.notice("stored password of \(login) upgraded from \(format.algorithm) to \(upgrade.scheme)")
     } catch {
-      // A database message may quote the value it refused: never log it.
-      let reason = error.reason.replacingAll(updateContext.newHash, with: "<new value>")
+      // A database message may quote the value it refused: the drivers mask
+      // quoted text, and no fragment of the new value may remain either.
+      var secret = newValue.withBytes { Array($0) }
+      defer { secret.withUnsafeMutableBytes { wipe($0) } }
+      let reason = LogText.removingFragments(of: secret, from: error.reason)
       log.error(
         "password_update_query failed for \(login) (the login still succeeds; the old hash stays): \(reason)")
     }

@@ -67,14 +67,11 @@ public struct Configuration: Sendable {
   /// Unknown keys and arguments, to be logged once.
   public let warnings: [String]
 
-  /// The scheme of the decoy an unknown login is checked against, so that
-  /// it costs the time of a wrong password: upgrade_scheme (where stored
-  /// values are headed), else default_pass_scheme; nil when the module
-  /// cannot make values in it.
-  public func decoyScheme(canGenerate: (String) -> Bool) -> String? {
-    if let upgrade { return upgrade.scheme }
-    return canGenerate(settings.defaultPassScheme) ? settings.defaultPassScheme : nil
-  }
+  /// The scheme of the decoy an unknown login is checked against before
+  /// any row has been verified (after that, decoys take the shape of the
+  /// rows: Decoy.swift): upgrade_scheme (where stored values are headed),
+  /// else default_pass_scheme.
+  public var decoyScheme: String { upgrade?.scheme ?? settings.defaultPassScheme }
 
   /// Rehash weaker stored values into `scheme` with `query` after a login.
   public struct Upgrade: Sendable {

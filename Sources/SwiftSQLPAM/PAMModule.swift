@@ -8,6 +8,7 @@
 
 import CPAM
 import SwiftSQLCore
+import SwiftSQLRuntime
 import SwiftSQLSchemes
 import SwiftSQLSystem
 
@@ -63,7 +64,7 @@ public enum PAMModule {
     let service: String
     let remoteHost: String
     let settings: Settings
-    let authenticator: Authenticator<RuntimeDirectory, SchemeRegistry>
+    let authenticator: Authenticator<RuntimeDirectory, SchemeRegistry, RuntimeDecoys>
   }
 
   /// How a step failed: a decision of the core, or a PAM call that did not
@@ -98,36 +99,35 @@ public enum PAMModule {
     // Set once the login is read: the audit needs both.
     var request: Request? = nil
     do throws(StepError) {
-      let configuration: Configuration
-      let decoy: SecretBytes?
+      let loaded: LoadedConfiguration
       do throws(AuthFailure) {
-        (configuration, decoy) = try ModuleRuntime.shared.configuration(arguments: arguments, log: log)
+        loaded = try Runtime.shared.configuration(arguments: arguments, log: log)
       } catch {
         throw .failure(error)
       }
-      log = Log(debugEnabled: configuration.settings.debug, write: handle.syslog)
+      let settings = loaded.configuration.settings
+      log = Log(debugEnabled: settings.debug, write: handle.syslog)
       let bytes: [UInt8]
       switch handle.user() {
       case .success(let read): bytes = read
       case .failure(let error): throw .pam(error)
       }
       user = bytes
-      let directory = RuntimeDirectory(runtime: .shared, settings: configuration.settings, log: log)
       let prepared = Request(
-        user: bytes, service: service, remoteHost: remoteHost, settings: configuration.settings,
-        authenticator: Authenticator(
-          configuration: configuration, directory: directory, checker: SchemeRegistry(), log: log, decoy: decoy))
+        user: bytes, service: service, remoteHost: remoteHost, settings: settings,
+        authenticator: Authenticator(runtime: .shared, loaded: loaded, log: log))
       request = prepared
       let login = try body(prepared)
-      log.debug("\(name) succeeded; user=\(login.full) service=\(service) rhost=\(LogText.printable(remoteHost))")
+      log.debug(
+        "\(name) succeeded; user=\(LogText.field(login.full)) service=\(LogText.field(service)) "
+          + "rhost=\(LogText.field(remoteHost))")
       audit(request, step: step, failure: nil)
       return PAM_SUCCESS
     } catch {
       let (code, level, reason) = error.result
-      let line =
-        "\(name) failure; user=\(user.map { LogText.printable($0) } ?? "?") service=\(LogText.printable(service)) "
-        + "rhost=\(LogText.printable(remoteHost)) reason=\(reason)"
-      handle.syslog(level, line)
+      // The same line as swiftsql-authd's (FailureLine): fail2ban reads it.
+      handle.syslog(
+        level, FailureLine.text(step: name, user: user, service: service, remoteHost: remoteHost, reason: reason))
       switch error {
       case .failure(let failure): audit(request, step: step, failure: failure)
       case .pam: audit(request, step: step, failure: .internalError(reason))

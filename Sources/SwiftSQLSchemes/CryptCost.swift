@@ -52,14 +52,20 @@ enum CryptCost {
       guard let parameters = yescryptParameters(setting, from: start) else { return nil }
       return memoryProblem(n: parameters.n, r: parameters.r, p: parameters.p, t: parameters.t)
     case "SCRYPT":
-      // $7$ N_log2 (1 char), r (5 chars), p (5 chars)
-      guard setting.count >= 14, let logN = value64(setting[3]), logN >= 1, logN < 64,
-        let r = fixed64(setting[4..<9]), let p = fixed64(setting[9..<14])
-      else { return nil }
-      return memoryProblem(n: UInt64(1) << UInt64(logN), r: UInt64(r), p: UInt64(p), t: 0)
+      guard let parameters = scryptParameters(setting) else { return nil }
+      return memoryProblem(n: parameters.n, r: parameters.r, p: parameters.p, t: 0)
     default:
       return nil
     }
+  }
+
+  /// N, r, p of a `$7$` setting: N as log2 (1 character), r and p (5
+  /// characters each).
+  static func scryptParameters(_ setting: [UInt8]) -> (n: UInt64, r: UInt64, p: UInt64)? {
+    guard setting.count >= 14, let logN = value64(setting[3]), logN >= 1, logN < 64,
+      let r = fixed64(setting[4..<9]), let p = fixed64(setting[9..<14])
+    else { return nil }
+    return (UInt64(1) << UInt64(logN), UInt64(r), UInt64(p))
   }
 
   static func memoryProblem(n: UInt64, r: UInt64, p: UInt64, t: UInt64) -> String? {

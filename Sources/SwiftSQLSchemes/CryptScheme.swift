@@ -82,7 +82,7 @@ extension PasswordScheme {
     case .success(let computed):
       return computed.withBytes { computedBytes in
         guard computedBytes.count == stored.count else {
-          return .unusable(problem: "it is truncated or has extra characters")
+          return .unusableAfterHashing(problem: "it is truncated or has extra characters")
         }
         return .matching(LibCrypto.constantTimeEqual(computedBytes, stored))
       }

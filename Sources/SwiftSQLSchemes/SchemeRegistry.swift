@@ -54,7 +54,8 @@ public struct SchemeRegistry: PasswordChecker, Sendable {
     -> CheckOutcome
   {
     guard let entry = SchemeRegistry.byName[format.scheme] else {
-      return .unusable(problem: "unknown scheme {\(format.scheme)}")
+      // Never echoed: a plaintext password may start with '{'.
+      return .unusable(problem: "its {…} prefix names no scheme this module knows")
     }
     let payload: SecretBytes
     switch SchemeRegistry.decode(stored, from: format.payloadOffset, as: entry.scheme.payload, format: format) {

@@ -210,9 +210,10 @@ public struct ServeOptions: Equatable, Sendable {
       Check mail logins against SQL with pam_swiftsql's configuration, schemes and drivers,
       on saslauthd's socket (libsasl2 pwcheck_method: saslauthd, testsaslauthd) and on
       Dovecot's auth-client socket (Postfix smtpd_sasl_type = dovecot). No PAM, no root:
-      started as root it opens its sockets, then serves as --user. SIGHUP reloads the
-      configuration files (a file that does not load keeps its last good version);
-      SIGTERM stops accepting, answers the logins in progress, and exits.
+      started as root it opens its sockets, then serves as --user. A configuration file is
+      read again when it changes, as the module reads it (taken only whole, safe and valid;
+      an invalid change keeps the last good one); SIGHUP checks them at once. SIGTERM stops
+      accepting, answers the logins in progress, and exits.
 
       Options:
 

@@ -1,11 +1,14 @@
-// The boundary to libc for the module's own system calls: a monotonic clock,
-// poll(2) with a deadline, getpid(2), gethostname(2), stat(2), reading a whole small file,
-// and explicit_bzero(3). Each call is wrapped once and its errno read at once
-// into `SystemError`. (libpq, sqlite3, libcrypt and libpam have their own
-// boundary files.) Nothing here looks up users or groups: the module must
-// make no NSS calls.
+// The boundary to libc for the module's own system calls: the monotonic and
+// real-time clocks, nanosleep(2), poll(2) with a deadline, getpid(2),
+// gethostname(2), stat(2), lstat(2) and readlink(2), reading a whole small
+// file, getrandom(2), pthread mutexes and pthread_atfork(3), and
+// explicit_bzero(3). Each call is wrapped once and its errno read at once
+// into `SystemError`. (libpq, sqlite3, libmariadb, libcrypt, libcrypto,
+// libargon2 and libpam have their own boundary files.) Nothing here looks up
+// users or groups: the module must make no NSS calls.
 
 import CLibC
+import SwiftSQLCore
 
 /// A failed system call: the call's name and its errno.
 public struct SystemError: Error, Equatable, Sendable {
@@ -80,6 +83,31 @@ public enum System {
   /// `getpid(2)`.
   public static func processID() -> Int32 { getpid() }
 
+  /// `clock_gettime(CLOCK_REALTIME)` in nanoseconds since the epoch: the
+  /// clock files' times are on.
+  public static func realtimeNanoseconds() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
+  }
+
+  /// `nanosleep(2)` for `milliseconds`, resumed after a signal.
+  public static func sleep(milliseconds: Int) {
+    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && swiftsql_errno() == EINTR { request = remaining }
+  }
+
+  /// `pthread_atfork(3)`: functions run around fork(2) in the process, so
+  /// that a child forked while another thread holds a lock gets it free.
+  /// The module is linked -z nodelete, so the functions stay mapped.
+  public static func onFork(
+    prepare: @escaping @convention(c) () -> Void, parent: @escaping @convention(c) () -> Void,
+    child: @escaping @convention(c) () -> Void
+  ) {
+    _ = pthread_atfork(prepare, parent, child)
+  }
+
   /// `gethostname(2)`: this machine's name as the kernel has it (no DNS, no
   /// NSS); empty if it cannot be read.
   public static func hostname() -> String {
@@ -112,20 +140,66 @@ public enum System {
     public let size: Int64
     public let modifiedSeconds: Int64
     public let modifiedNanoseconds: Int64
+    /// The inode's last change (contents, mode, owner, links).
+    public let changedNanoseconds: Int64
     public let mode: UInt32
     public let owner: UInt32
     public let group: UInt32
+
+    init(_ info: stat) {
+      device = UInt64(info.st_dev)
+      inode = UInt64(info.st_ino)
+      size = Int64(info.st_size)
+      modifiedSeconds = Int64(info.st_mtim.tv_sec)
+      modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+      changedNanoseconds = Int64(info.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(info.st_ctim.tv_nsec)
+      mode = UInt32(info.st_mode)
+      owner = UInt32(info.st_uid)
+      group = UInt32(info.st_gid)
+    }
+
+    /// Whether this is the same file (device and inode) as `other`,
+    /// whatever its contents.
+    public func isSameFile(as other: FileIdentity) -> Bool { device == other.device && inode == other.inode }
+
+    /// The later of the last modification and the last change, in
+    /// nanoseconds since the epoch.
+    public var lastChangeNanoseconds: Int64 {
+      max(modifiedSeconds &* 1_000_000_000 &+ modifiedNanoseconds, changedNanoseconds)
+    }
+
+    /// Whether it is a directory, a symbolic link, a regular file.
+    public var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
+    public var isSymbolicLink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
+    public var isRegularFile: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFREG) }
   }
 
   /// `stat(2)`.
   public static func identity(of path: String) -> Result<FileIdentity, SystemError> {
     var info = stat()
     guard stat(path, &info) == 0 else { return .failure(SystemError(call: "stat \(path)", errno: swiftsql_errno())) }
-    return .success(
-      FileIdentity(
-        device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-        modifiedSeconds: Int64(info.st_mtim.tv_sec), modifiedNanoseconds: Int64(info.st_mtim.tv_nsec),
-        mode: UInt32(info.st_mode), owner: UInt32(info.st_uid), group: UInt32(info.st_gid)))
+    return .success(FileIdentity(info))
+  }
+
+  /// `lstat(2)`: the object itself, not what a symbolic link names.
+  public static func linkIdentity(of path: String) -> Result<FileIdentity, SystemError> {
+    var info = stat()
+    guard lstat(path, &info) == 0 else {
+      return .failure(SystemError(call: "lstat \(path)", errno: swiftsql_errno()))
+    }
+    return .success(FileIdentity(info))
+  }
+
+  /// `readlink(2)`: what a symbolic link names.
+  public static func linkTarget(of path: String) -> Result<String, SystemError> {
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = buffer.withUnsafeMutableBytes { bytes -> Int in
+      guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else { return -1 }
+      return readlink(path, base, bytes.count)
+    }
+    guard count >= 0 else { return .failure(SystemError(call: "readlink \(path)", errno: swiftsql_errno())) }
+    guard count < buffer.count else { return .failure(SystemError(call: "readlink \(path)", errno: ENAMETOOLONG)) }
+    return .success(String(decoding: buffer[..<count], as: UTF8.self))
   }
 
   /// The largest file `readFile` reads: a configuration file is a few KB.
@@ -134,15 +208,20 @@ public enum System {
   /// Reads a whole small file with `open(2)`, `fstat(2)` and `read(2)`.
   /// Returns its bytes and the identity of what was read.
   public static func readFile(_ path: String) -> Result<([UInt8], FileIdentity), SystemError> {
+    readSteadyFile(path).map { ($0.bytes, $0.identity) }
+  }
+
+  /// Reads a whole small file, and says whether it stayed the same while it
+  /// was read: its identity (size, times) by `fstat(2)` before and after
+  /// the reads, and the path still naming the file that was read. A file
+  /// being written does not pass. The file stays open in the result, so
+  /// that its inode is not reused while it is kept.
+  public static func readSteadyFile(_ path: String) -> Result<SteadyRead, SystemError> {
     let descriptor = swiftsql_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
     guard descriptor >= 0 else { return .failure(SystemError(call: "open \(path)", errno: swiftsql_errno())) }
-    defer { _ = close(descriptor) }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else {
+    let file = OpenFile(descriptor)
+    guard let before = file.identity else {
       return .failure(SystemError(call: "fstat \(path)", errno: swiftsql_errno()))
-    }
-    guard Int(info.st_size) <= maximumFileBytes else {
-      return .failure(SystemError(call: "read \(path)", errno: EFBIG))
     }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
@@ -158,11 +237,41 @@ public enum System {
     guard bytes.count <= maximumFileBytes else {
       return .failure(SystemError(call: "read \(path)", errno: EFBIG))
     }
-    let identity = FileIdentity(
-      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-      modifiedSeconds: Int64(info.st_mtim.tv_sec), modifiedNanoseconds: Int64(info.st_mtim.tv_nsec),
-      mode: UInt32(info.st_mode), owner: UInt32(info.st_uid), group: UInt32(info.st_gid))
-    return .success((bytes, identity))
+    var steady = file.identity == before && Int64(bytes.count) == before.size
+    switch identity(of: path) {
+    case .success(let named) where named == before: break
+    default: steady = false
+    }
+    return .success(SteadyRead(bytes: bytes, identity: before, steady: steady, file: file))
+  }
+
+  /// What `readSteadyFile` read.
+  public struct SteadyRead {
+    public let bytes: [UInt8]
+    /// The file's identity when the reading began.
+    public let identity: FileIdentity
+    /// Whether nothing changed while it was read.
+    public let steady: Bool
+    /// The file, still open.
+    public let file: OpenFile
+  }
+
+  /// An open file (O_RDONLY, close-on-exec), closed when it goes away.
+  /// While it is open its inode cannot be given to another file, so it
+  /// tells an edit in place (the same inode) from a file renamed over it.
+  public final class OpenFile {
+    private let descriptor: Int32
+
+    init(_ descriptor: Int32) { self.descriptor = descriptor }
+
+    deinit { _ = close(descriptor) }
+
+    /// `fstat(2)`: the file's identity now, or nil.
+    public var identity: FileIdentity? {
+      var info = stat()
+      guard fstat(descriptor, &info) == 0 else { return nil }
+      return FileIdentity(info)
+    }
   }
 }
 
@@ -188,6 +297,12 @@ public final class Lock: @unchecked Sendable {
     defer { pthread_mutex_unlock(mutex) }
     return try body()
   }
+
+  /// Takes the mutex, for pthread_atfork's prepare handler; `unlock` in the
+  /// parent and child handlers gives it back.
+  public func lock() { pthread_mutex_lock(mutex) }
+
+  public func unlock() { pthread_mutex_unlock(mutex) }
 }
 
 extension System {
@@ -225,5 +340,44 @@ extension System {
     bytes.withUnsafeMutableBytes { buffer in
       if let base = buffer.baseAddress { explicit_bzero(base, min(count, buffer.count)) }
     }
+  }
+}
+
+extension System {
+  /// The objects the kernel visits to resolve `path` (FileSafety.steps),
+  /// read with lstat(2) and readlink(2). With `root`, the path is judged
+  /// as it stands inside that tree (the doctor's `--root`), and the steps
+  /// name paths inside it.
+  public static func pathSteps(_ path: String, under root: String = "") -> Result<[PathStep], FileSafetyProblem> {
+    FileSafety.steps(
+      of: path,
+      lstat: { inside in
+        guard case .success(let identity) = linkIdentity(of: root + inside) else { return nil }
+        let kind: PathStep.Kind =
+          identity.isDirectory ? .directory : identity.isSymbolicLink ? .symbolicLink : .file
+        return PathStep(path: inside, kind: kind, owner: identity.owner, permissions: identity.mode)
+      },
+      readlink: { inside in
+        guard case .success(let target) = linkTarget(of: root + inside) else { return nil }
+        return target
+      })
+  }
+
+  /// Why the file at `path` must not be trusted in `role`, with the fix;
+  /// nil when it may (FileSafety.problem). `trusted` are the owners besides
+  /// root whose files are trusted: by default this process's user. A path
+  /// that cannot be resolved is a problem too.
+  public static func safetyFinding(
+    _ path: String, role: FileSafety.Role, under root: String = "", trusted: [UInt32]? = nil
+  ) -> FileSafety.Finding? {
+    switch pathSteps(path, under: root) {
+    case .success(let steps): FileSafety.problem(steps, role: role, trusted: trusted ?? [geteuid()])
+    case .failure(let problem): FileSafety.Finding(problem: problem.message, fix: "check that \(path) exists")
+    }
+  }
+
+  /// The same, as one log line.
+  public static func safetyProblem(_ path: String, role: FileSafety.Role) -> String? {
+    safetyFinding(path, role: role)?.text
   }
 }

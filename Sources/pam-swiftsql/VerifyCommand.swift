@@ -68,7 +68,7 @@ struct VerifyCommand: ParsableCommand {
     case .mismatch:
       print("result: mismatch")
       throw ExitStatus.refused.code
-    case .unusable(let problem):
+    case .unusable(let problem), .unusableAfterHashing(let problem):
       print("result: unusable: \(problem)")
       throw ExitStatus.refused.code
     }

@@ -102,7 +102,7 @@ final class Daemon {
   let wakeup: ServeSystem.Wakeup
   let signals: Int32
   let workers: WorkerPool
-  let store: ConfigurationStore
+  let store: ServiceConfigurations
   let pool: DatabasePool
   let reloader: Reloader
   let workerCount: Int
@@ -129,7 +129,7 @@ final class Daemon {
   private var warnedFull = false
 
   init(
-    options: ServeOptions, listeners: [Listener], signals: Int32, store: ConfigurationStore, pool: DatabasePool,
+    options: ServeOptions, listeners: [Listener], signals: Int32, store: ServiceConfigurations, pool: DatabasePool,
     workerCount: Int, queueCapacity: Int
   ) throws(SystemFailure) {
     self.options = options
@@ -705,18 +705,19 @@ final class Daemon {
   }
 }
 
-/// Reloads the configuration on SIGHUP, on a thread of its own: making a
-/// decoy can take as long as one hash (an Argon2 one, a third of a
-/// second), which the event loop must not wait for.
+/// Reloads the configuration on SIGHUP, on a thread of its own: reading a
+/// file may wait for it to settle, and making a decoy can take as long as
+/// one hash (an Argon2 one, a third of a second), which the event loop must
+/// not wait for.
 final class Reloader: @unchecked Sendable {
-  let store: ConfigurationStore
+  let store: ServiceConfigurations
   let pool: DatabasePool
   private let monitor = ServeSystem.Monitor()
   private var requested = false
   private var stopping = false
   private var thread: ServeSystem.Thread? = nil
 
-  init(store: ConfigurationStore, pool: DatabasePool) {
+  init(store: ServiceConfigurations, pool: DatabasePool) {
     self.store = store
     self.pool = pool
   }
@@ -750,11 +751,11 @@ final class Reloader: @unchecked Sendable {
       }
       requested = false
       monitor.unlock()
-      let problems = store.load(reload: true)
+      let problems = store.check(reload: true)
       pool.keep(only: store.databaseKeys)
       ServeLog.notice(
         problems.isEmpty
-          ? "configuration reloaded" : "configuration reloaded; \(problems.count) file(s) kept their last good version")
+          ? "configuration reloaded" : "configuration reloaded; \(problems.count) file(s) not in force as written")
     }
   }
 }

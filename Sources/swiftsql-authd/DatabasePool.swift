@@ -1,7 +1,9 @@
 // The daemon's database connections: per database (driver, connection
 // string, timeouts), up to --db-connections of them, each used by one
 // worker at a time for one query and handed back before the password is
-// hashed. A worker that finds them all busy waits, within the deadline of
+// hashed. (The module's runtime keeps one connection per database under
+// one lock, which is right for a process that checks one login at a time;
+// a daemon whose workers check logins at once needs several.) A worker that finds them all busy waits, within the deadline of
 // its login, then answers the login as an outage. The drivers keep the
 // module's timeouts, failover and outage semantics: a database that does
 // not answer is `AuthFailure.unavailable`, never a wrong password; the log
@@ -9,6 +11,7 @@
 
 import SwiftSQLBackends
 import SwiftSQLCore
+import SwiftSQLRuntime
 import SwiftSQLSystem
 
 final class DatabasePool: @unchecked Sendable {

@@ -6,6 +6,7 @@
 // failure line. The password is a SecretBytes, wiped when the job ends.
 
 import SwiftSQLCore
+import SwiftSQLRuntime
 import SwiftSQLSchemes
 import SwiftSQLServe
 import SwiftSQLSystem
@@ -42,11 +43,11 @@ struct LoginResult {
 }
 
 final class LoginChecker: @unchecked Sendable {
-  let store: ConfigurationStore
+  let store: ServiceConfigurations
   let pool: DatabasePool
   let process: ProcessFacts
 
-  init(store: ConfigurationStore, pool: DatabasePool) {
+  init(store: ServiceConfigurations, pool: DatabasePool) {
     self.store = store
     self.pool = pool
     process = ProcessFacts(pid: String(System.processID()), hostname: System.hostname())
@@ -59,8 +60,8 @@ final class LoginChecker: @unchecked Sendable {
   }
 
   private func outcome(_ job: LoginJob) -> Result<String, AuthFailure> {
-    let loaded: ConfigurationStore.Loaded
-    switch store.configuration(for: job.service) {
+    let loaded: LoadedConfiguration
+    switch store.configuration(for: job.service, log: ServeLog.make(debug: false)) {
     case .success(let found): loaded = found
     case .failure(let failure):
       logFailure(step: "authentication", job, failure)
@@ -69,9 +70,7 @@ final class LoginChecker: @unchecked Sendable {
     let settings = loaded.configuration.settings
     let log = ServeLog.make(debug: settings.debug)
     var step = AuditStep.authentication
-    var authenticator = Authenticator(
-      configuration: loaded.configuration, directory: PoolDirectory(pool: pool, settings: settings, log: log),
-      checker: SchemeRegistry(), log: log, decoy: loaded.decoy)
+    var authenticator = authenticator(loaded, log: log)
     do throws(AuthFailure) {
       let verified = try job.password.withCString { (cString) throws(AuthFailure) -> Login in
         try authenticator.authenticate(
@@ -81,21 +80,30 @@ final class LoginChecker: @unchecked Sendable {
       audit(authenticator, step, job, nil)
       step = .account
       // The account step has a deadline of its own, as pam_acct_mgmt has.
-      authenticator = Authenticator(
-        configuration: loaded.configuration, directory: PoolDirectory(pool: pool, settings: settings, log: log),
-        checker: SchemeRegistry(), log: log, decoy: loaded.decoy)
+      authenticator = self.authenticator(loaded, log: log)
       let login = try authenticator.authorize(
         login: job.login, service: job.service, remoteHost: job.remoteHost, verifiedLogin: verified.full)
       audit(authenticator, step, job, nil)
       log.debug(
-        "login succeeded; user=\(login.full) service=\(LogText.printable(job.service)) "
-          + "rhost=\(LogText.printable(job.remoteHost))")
+        "login succeeded; user=\(LogText.field(login.full)) service=\(LogText.field(job.service)) "
+          + "rhost=\(LogText.field(job.remoteHost))")
       return .success(login.full)
     } catch {
       logFailure(step: step == .authentication ? "authentication" : "account", job, error)
       audit(authenticator, step, job, error)
       return .failure(error)
     }
+  }
+
+  /// The core's Authenticator for one step: the daemon's connection pool,
+  /// the scheme registry, and the decoys the runtime keeps for `loaded`.
+  private func authenticator(_ loaded: LoadedConfiguration, log: Log)
+    -> Authenticator<PoolDirectory, SchemeRegistry, RuntimeDecoys>
+  {
+    Authenticator(
+      configuration: loaded.configuration,
+      directory: PoolDirectory(pool: pool, settings: loaded.configuration.settings, log: log),
+      checker: SchemeRegistry(), decoys: RuntimeDecoys(runtime: store.runtime, loaded: loaded), log: log)
   }
 
   private func logFailure(step: String, _ job: LoginJob, _ failure: AuthFailure) {
@@ -106,7 +114,8 @@ final class LoginChecker: @unchecked Sendable {
   }
 
   private func audit(
-    _ authenticator: Authenticator<PoolDirectory, SchemeRegistry>, _ step: AuditStep, _ job: LoginJob,
+    _ authenticator: Authenticator<PoolDirectory, SchemeRegistry, RuntimeDecoys>, _ step: AuditStep,
+    _ job: LoginJob,
     _ failure: AuthFailure?
   ) {
     guard !authenticator.configuration.audit.isEmpty else { return }

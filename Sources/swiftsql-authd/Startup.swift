@@ -9,6 +9,7 @@
 // not at the first reload. A daemon that would still be root refuses to
 // serve.
 
+import SwiftSQLCore
 import SwiftSQLServe
 import SwiftSQLSystem
 
@@ -57,8 +58,8 @@ enum Startup {
       return fail("still root (uid \(now.uid), gid \(now.gid)) after the switch: refusing to serve")
     }
 
-    let store = ConfigurationStore(defaultFile: options.config, services: options.services)
-    store.load(reload: false)
+    let store = ServiceConfigurations(defaultFile: options.config, services: options.services)
+    store.check(reload: false)
     let workerCount = options.workerCount(processors: ServeSystem.processors())
     let pool = DatabasePool(perDatabase: options.databaseConnections ?? workerCount)
     let daemon: Daemon
@@ -97,18 +98,17 @@ enum Startup {
       }
     }
     var problems = 0
-    let store = ConfigurationStore(defaultFile: options.config, services: options.services)
+    let store = ServiceConfigurations(defaultFile: options.config, services: options.services)
+    // What the loader would log (warnings, why a file is refused) is printed.
+    let log = Log(debugEnabled: false) { _, message in ServeSystem.write("  \(message)\n", toStandardError: false) }
     for file in store.files {
-      switch ConfigurationStore.load(file) {
+      switch store.configuration(file: file, log: log) {
       case .success(let loaded):
         let services = options.services.filter { $0.value == file }.keys.sorted()
         let users = file == options.config ? "every other service" : "service " + services.joined(separator: ", ")
         ServeSystem.write(
           "\(file): ok (driver \(loaded.configuration.settings.driver.rawValue), for \(users))\n",
           toStandardError: false)
-        for warning in loaded.configuration.warnings {
-          ServeSystem.write("\(file): warning: \(warning)\n", toStandardError: false)
-        }
       case .failure(let failure):
         problems += 1
         ServeSystem.write("\(file): \(failure.reason)\n", toStandardError: false)

@@ -317,8 +317,8 @@ for mechanism in PLAIN LOGIN; do
   expect_equal "SMTP AUTH $mechanism, unknown user: 535" 535 \
     "$(swaks_code "$mechanism" "nobody@example.org" "$password")"
 done
-expect_log "the log says why: wrong password" "pam_swiftsql(smtp:auth)" "user=alice@example.org" "reason=wrong password"
-expect_log "the log says why: no such login" "pam_swiftsql(smtp:auth)" "user=nobody@example.org" "reason=no such login"
+expect_log "the log says why: wrong password" "pam_swiftsql(smtp:auth)" "user=alice@example.org" 'reason="wrong password"'
+expect_log "the log says why: no such login" "pam_swiftsql(smtp:auth)" "user=nobody@example.org" 'reason="no such login"'
 
 step "IMAP LOGIN through Dovecot, PAM, pam_swiftsql and PostgreSQL"
 out=$(imap alice@example.org "$password")
@@ -327,10 +327,10 @@ out=$(imap argon@example.org "$password")
 expect_contains "IMAP LOGIN, ARGON2ID, right password: OK" "OK " "$out"
 out=$(imap alice@example.org "not the password")
 expect_contains "IMAP LOGIN, wrong password: NO [AUTHENTICATIONFAILED]" "NO [AUTHENTICATIONFAILED]" "$out"
-expect_log "  the log says why: wrong password" "pam_swiftsql(dovecot:auth)" "user=alice@example.org" "reason=wrong password"
+expect_log "  the log says why: wrong password" "pam_swiftsql(dovecot:auth)" "user=alice@example.org" 'reason="wrong password"'
 out=$(imap nobody@example.org "$password")
 expect_contains "IMAP LOGIN, unknown user: NO [AUTHENTICATIONFAILED]" "NO [AUTHENTICATIONFAILED]" "$out"
-expect_log "  the log says why: no such login" "pam_swiftsql(dovecot:auth)" "user=nobody@example.org" "reason=no such login"
+expect_log "  the log says why: no such login" "pam_swiftsql(dovecot:auth)" "user=nobody@example.org" 'reason="no such login"'
 
 step "pam-swiftsql doctor on this set-up"
 has_doctor() {
@@ -357,9 +357,9 @@ expect_equal "SMTP AUTH PLAIN, right password, database down: 535 (saslauthd onl
 expect "  answered in ${elapsed} ms, within connect_timeout (${timeout_seconds}s) + 2 s" \
   test "$elapsed" -lt $(((timeout_seconds + 2) * 1000))
 expect_log "  the log says the database was unavailable" "pam_swiftsql(smtp:auth)" "user=carol@example.org" \
-  "reason=database unavailable"
+  'reason="database unavailable'
 expect "  and not that the password was wrong" \
-  bash -c "! grep -F 'user=carol@example.org' '$syslog_file' | grep -q 'reason=wrong password'"
+  bash -c "! grep -F 'user=carol@example.org' '$syslog_file' | grep -qF 'reason=\"wrong password'"
 expect_equal "SMTP AUTH for alice, who logged in before: 235 from saslauthd's -c cache, without PAM" 235 \
   "$(swaks_code LOGIN alice@example.org "$password")"
 out=$(pam-swiftsql pam -s smtp -u carol@example.org -p "$password" 2>&1)
@@ -372,7 +372,7 @@ imap_ms=${out##* }
 expect "  answered in ${imap_ms} ms, within connect_timeout + Dovecot's auth_failure_delay (2 s) + 2 s" \
   test "$imap_ms" -lt $(((timeout_seconds + 4) * 1000))
 expect_log "  the log says the database was unavailable" "pam_swiftsql(dovecot:auth)" "user=carol@example.org" \
-  "reason=database unavailable"
+  'reason="database unavailable'
 
 step "the database frozen (SIGSTOP): the answer comes within the timeouts"
 pg_ctlcluster 15 "$cluster" start
@@ -390,14 +390,14 @@ expect_equal "SMTP AUTH PLAIN, database frozen: 535" 535 "$code"
 expect "  answered in ${elapsed} ms, within the module's timeout (${timeout_seconds}s) + 2 s" \
   test "$elapsed" -lt $(((timeout_seconds + 2) * 1000))
 expect_log "  the log says the database was unavailable" "pam_swiftsql(smtp:auth)" "user=erin@example.org" \
-  "reason=database unavailable"
+  'reason="database unavailable'
 out=$(imap erin@example.org "$password")
 imap_ms=${out##* }
 expect_contains "IMAP LOGIN, database frozen: NO [AUTHENTICATIONFAILED]" "NO [AUTHENTICATIONFAILED]" "$out"
 expect "  answered in ${imap_ms} ms, within the module's timeout + auth_failure_delay (2 s) + 2 s" \
   test "$imap_ms" -lt $(((timeout_seconds + 4) * 1000))
 expect_log "  the log says the database was unavailable" "pam_swiftsql(dovecot:auth)" "user=erin@example.org" \
-  "reason=database unavailable"
+  'reason="database unavailable'
 kill -CONT $frozen
 frozen=""
 

@@ -233,7 +233,7 @@ expect_equal "pam-swiftsql test: bob@example.org: OK" '0: OK "Success."' "$out"
 out=$(pam-swiftsql test -f "$mux" -u off@example.org -p "$password")
 expect_equal "pam-swiftsql test: a disabled account, with the daemon's reason" '0: NO "account disabled"' "$out"
 expect_log "one failure line, as the module writes it" "swiftsql-authd[" \
-  "authentication failure; user=alice@example.org service=smtp" "reason=wrong password"
+  "authentication failure; user=alice@example.org service=smtp" 'reason="wrong password"'
 status_out=$(pam-swiftsql status)
 printf '%s\n' "$status_out" | sed 's/^/    /' | head -30
 expect_contains "pam-swiftsql status counts the logins" "logins 4" "$status_out"
@@ -265,7 +265,7 @@ for path in cyrus dovecot; do
       "$(swaks_code "$mechanism" nobody@example.org "$password")"
   done
   expect_log "  the daemon's failure line: no such login" "swiftsql-authd[" "user=nobody@example.org" \
-    "reason=no such login"
+    'reason="no such login"'
 done
 
 if pam-swiftsql doctor --help 2>/dev/null | grep -q -- '--serve'; then
@@ -316,7 +316,7 @@ expect_equal "  the last answer is OK again" OK "$(tail -1 "$work/load.out")"
 expect_log "  the log says once that the database was unavailable" "swiftsql-authd[" "database unavailable"
 expect_log "  and once that it answers again" "swiftsql-authd[" "database answers again"
 expect "  no failure line since says wrong password for alice" bash -c \
-  "! tail -n +$((log_before + 1)) '$syslog_file' | grep -F 'swiftsql-authd[' | grep 'user=alice@example.org' | grep -q 'wrong password'"
+  "! tail -n +$((log_before + 1)) '$syslog_file' | grep -F 'swiftsql-authd[' | grep 'user=alice@example.org' | grep -q 'reason=.wrong password'"
 
 step "kill -9 of the daemon under load: restarted by its unit, no answer lost beyond those in flight"
 first=$(main_pid)

@@ -82,12 +82,12 @@ struct BatteryTests {
     _ = try database.service.login("alice@example.org", "wrong", remoteHost: host)
     try sink.waitForLine(containing: [
       "pam_swiftsql(\(service):auth)", "authentication failure", "user=alice@example.org", "service=\(service)",
-      "rhost=\(host)", "reason=wrong password",
+      "rhost=\(host)", "reason=\"wrong password\"",
     ])
     // A password longer than libxcrypt hashes is a wrong password, not a bad hash.
     let longHost = host + "-long"
     _ = try database.service.login("alice@example.org", String(repeating: "p", count: 600), remoteHost: longHost)
-    try sink.waitForLine(containing: ["user=alice@example.org", "rhost=\(longHost)", "reason=wrong password"])
+    try sink.waitForLine(containing: ["user=alice@example.org", "rhost=\(longHost)", "reason=\"wrong password\""])
     _ = try database.service.login("nullhash@example.org", "x", remoteHost: host)
     try sink.waitForLine(containing: ["user=nullhash@example.org", "rhost=\(host)", "the stored value is NULL"])
     _ = try database.service.login("truncated@example.org", "x", remoteHost: host)

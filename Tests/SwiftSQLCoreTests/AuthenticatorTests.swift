@@ -58,7 +58,7 @@ struct AuthenticateTests {
       configuration: try testConfiguration(), directory: FakeDirectory(rows: [row(["password"], [nil])]),
       checker: checker)
     #expect(isUnusableHash(authenticator.authenticate("alice@example.org", password: "secret")))
-    #expect(checker.formats.isEmpty)
+    #expect(checker.checked == ["{FAKE}configured"], "only the decoy is checked")
   }
 
   @Test("an empty stored value is unusable, even for an allowed empty password")
@@ -69,7 +69,7 @@ struct AuthenticateTests {
       checker: checker)
     #expect(isUnusableHash(authenticator.authenticate("alice@example.org", password: "secret")))
     #expect(isUnusableHash(authenticator.authenticate("alice@example.org", password: "", emptyPasswordAllowed: true)))
-    #expect(checker.formats.isEmpty)
+    #expect(checker.checked == ["{FAKE}configured", "{FAKE}configured"], "only the decoy is checked")
   }
 
   @Test("a value the checker cannot use is unusable", arguments: ["{BROKEN}secret", "secret", "$6$salt$hash"])
@@ -211,7 +211,8 @@ struct AuthenticateTests {
       configuration: try testConfiguration(), directory: FakeDirectory(rows: [row(["password"], ["plaintext"])]),
       checker: checker)
     _ = authenticator.authenticate("alice@example.org", password: "secret")
-    #expect(checker.formats.map(\.scheme) == ["PLAIN"])
+    // The row as PLAIN (which the fake cannot use), then the decoy.
+    #expect(checker.formats.map(\.scheme) == ["PLAIN", "FAKE"])
     #expect(checker.formats.first?.hasPrefix == false)
   }
 }
@@ -396,58 +397,91 @@ struct AuthorizeWithAccountQueryTests {
   }
 }
 
-@Suite("Authenticator: the decoy for unknown logins")
+@Suite("Authenticator: the decoy for logins without a usable row")
 struct DecoyTests {
-  static var decoy: SecretBytes { SecretBytes(Array("{FAKE}nobody knows this".utf8)) }
-
-  /// What password_query returns: no row, a NULL value, an empty value.
+  /// What password_query returns: no row, a NULL value, an empty value, a
+  /// value no scheme can read.
   enum Found: CaseIterable, Sendable {
-    case noRow, null, empty
+    case noRow, null, empty, unusable
     var rows: [Row] {
       switch self {
       case .noRow: []
       case .null: [row(["password"], [nil])]
       case .empty: [row(["password"], [""])]
+      case .unusable: [row(["password"], ["{NOPE}x"])]
       }
     }
-    var failure: AuthFailure {
+    func isExpected(_ result: Result<Login, AuthFailure>) -> Bool {
       switch self {
-      case .noRow: .unknownUser
-      case .null: .unusableHash(scheme: "-", problem: "the stored value is NULL")
-      case .empty: .unusableHash(scheme: "-", problem: "the stored value is empty")
+      case .noRow: result == .failure(.unknownUser)
+      case .null: result == .failure(.unusableHash(scheme: "-", problem: "the stored value is NULL"))
+      case .empty: result == .failure(.unusableHash(scheme: "-", problem: "the stored value is empty"))
+      case .unusable: isUnusableHash(result)
       }
     }
+  }
+
+  /// A directory that finds alice's row for alice and `found` for anyone else.
+  static func directory(alice stored: String, others found: Found) -> FakeDirectory {
+    FakeDirectory(byLogin: { login in login.hasPrefix("alice@") ? [row(["password"], [stored])] : found.rows })
   }
 
   @Test(
-    "no row, a NULL or an empty stored value: the password is checked against the decoy, and the answer stays",
+    "before any row was verified, the decoy is made in the configured scheme, once",
     arguments: Found.allCases)
-  func decoyChecked(_ found: Found) throws {
+  func configuredDecoy(_ found: Found) throws {
     let checker = FakeChecker()
     let authenticator = Authenticator(
-      configuration: try testConfiguration(), directory: FakeDirectory(rows: found.rows), checker: checker,
-      decoy: Self.decoy)
-    // Even the decoy's own password does not make an unknown login succeed.
-    #expect(
-      authenticator.authenticate("nobody@example.org", password: "nobody knows this") == .failure(found.failure))
-    #expect(checker.formats.map(\.scheme) == ["FAKE"], "one check, against the decoy")
+      configuration: try testConfiguration(), directory: FakeDirectory(rows: found.rows), checker: checker)
+    // Even the decoy's own password does not make the login succeed.
+    #expect(found.isExpected(authenticator.authenticate("nobody@example.org", password: "configured")))
+    #expect(found.isExpected(authenticator.authenticate("nobody@example.org", password: "configured")))
+    #expect(checker.decoySchemes == ["PLAIN"], "made once, in default_pass_scheme")
+    #expect(checker.checked.filter { $0 == "{FAKE}configured" }.count == 2, "each login checks it: \(checker.checked)")
   }
 
-  @Test("a found row is checked once, never against the decoy")
+  @Test("after a row was verified, logins without a usable row check a decoy shaped like it", arguments: Found.allCases)
+  func learnedDecoy(_ found: Found) throws {
+    let checker = FakeChecker()
+    let authenticator = Authenticator(
+      configuration: try testConfiguration(), directory: Self.directory(alice: "{FAKE}secret", others: found),
+      checker: checker)
+    #expect(authenticator.authenticate("alice@example.org", password: "wrong") == .failure(.wrongPassword))
+    #expect(found.isExpected(authenticator.authenticate("nobody@example.org", password: "secret")))
+    // "{FAKE}secret" is 12 bytes: the decoy has its length, and none of it.
+    #expect(checker.checked.last == "{FAKE}xxxxxxxxxxxx")
+    #expect(checker.decoySchemes.isEmpty, "no configured decoy once a row was seen")
+  }
+
+  @Test("a found row is checked once, never against a decoy")
   func rowCheckedOnce() throws {
     let checker = FakeChecker()
     let authenticator = Authenticator(
       configuration: try testConfiguration(), directory: FakeDirectory(rows: [row(["password"], ["{FAKE}secret"])]),
-      checker: checker, decoy: Self.decoy)
+      checker: checker)
     #expect(authenticator.authenticate("alice@example.org", password: "wrong") == .failure(.wrongPassword))
-    #expect(checker.formats.count == 1)
+    #expect(
+      authenticator.authenticate("alice@example.org", password: "secret")
+        == .success(try Login.parse(Array("alice@example.org".utf8), defaultDomain: nil)))
+    #expect(checker.checked == ["{FAKE}secret", "{FAKE}secret"])
   }
 
-  @Test("the decoy's scheme: upgrade_scheme, else default_pass_scheme if it can be made, else none")
+  @Test("a {…} prefix that names no scheme is never echoed in the answer")
+  func unknownPrefixNotEchoed() throws {
+    let authenticator = Authenticator(
+      configuration: try testConfiguration(),
+      directory: FakeDirectory(rows: [row(["password"], ["{SUMMER2024}"])]), checker: FakeChecker())
+    let result = authenticator.authenticate("alice@example.org", password: "SUMMER2024")
+    guard case .failure(let failure) = result else {
+      Issue.record("expected a failure, got \(result)")
+      return
+    }
+    #expect(!failure.reason.contains("SUMMER2024"), "\(failure.reason)")
+  }
+
+  @Test("the configured decoy's scheme: upgrade_scheme, else default_pass_scheme")
   func decoyScheme() throws {
-    let plain = try testConfiguration()
-    #expect(plain.decoyScheme { $0 == "PLAIN" } == "PLAIN")
-    #expect(plain.decoyScheme { _ in false } == nil)
+    #expect(try testConfiguration().decoyScheme == "PLAIN")
     let upgrading = try Configuration.resolve(
       fileText: """
         connect = /x.db
@@ -456,6 +490,50 @@ struct DecoyTests {
         upgrade_scheme = STRONG
         password_update_query = UPDATE users SET password = '%w' WHERE login = '%u'
         """, arguments: ModuleArguments([]), isKnownScheme: { _ in true }, canGenerateScheme: { $0 == "STRONG" })
-    #expect(upgrading.decoyScheme { $0 == "STRONG" } == "STRONG")
+    #expect(upgrading.decoyScheme == "STRONG")
+  }
+}
+
+@Suite("DecoyPool: shapes in proportion to the rows verified")
+struct DecoyPoolTests {
+  static func decoy(_ shape: String) -> Decoy { Decoy(value: SecretBytes(Array(shape.utf8)), shape: shape) }
+
+  @Test("empty before any row; one shape, always that shape")
+  func single() {
+    var pool = DecoyPool()
+    #expect(pool.next() == nil)
+    pool.learn(Self.decoy("A"))
+    #expect((0..<5).map { _ in pool.next()?.shape } == ["A", "A", "A", "A", "A"])
+  }
+
+  @Test("two shapes seen 3:1 are handed out 3:1")
+  func proportion() {
+    var pool = DecoyPool()
+    for _ in 0..<30 { pool.learn(Self.decoy("common")) }
+    for _ in 0..<10 { pool.learn(Self.decoy("rare")) }
+    let handed = (0..<400).compactMap { _ in pool.next()?.shape }
+    #expect(handed.filter { $0 == "common" }.count == 300)
+    #expect(handed.filter { $0 == "rare" }.count == 100)
+  }
+
+  @Test("a table whose rows moved to another scheme: the old shape fades")
+  func fades() {
+    var pool = DecoyPool()
+    for _ in 0..<1000 { pool.learn(Self.decoy("old")) }
+    for _ in 0..<5000 { pool.learn(Self.decoy("new")) }
+    let handed = (0..<100).compactMap { _ in pool.next()?.shape }
+    #expect(handed.filter { $0 == "new" }.count >= 95, "\(handed)")
+  }
+
+  @Test("a full pool: a new shape replaces the least seen")
+  func capacity() {
+    var pool = DecoyPool()
+    for index in 0..<DecoyPool.capacity {
+      for _ in 0...index { pool.learn(Self.decoy("shape \(index)")) }
+    }
+    pool.learn(Self.decoy("newcomer"))
+    #expect(pool.shapes.count == DecoyPool.capacity)
+    #expect(pool.shapes.contains("newcomer"))
+    #expect(!pool.shapes.contains("shape 0"))
   }
 }

@@ -19,10 +19,15 @@ final class FakeDirectory: UserDirectory {
   }
 
   private(set) var calls: [Call] = []
-  private let respond: (CompiledQuery) throws(AuthFailure) -> [Row]
+  private let respond: (CompiledQuery, QueryContext) throws(AuthFailure) -> [Row]
 
   init(respond: @escaping (CompiledQuery) throws(AuthFailure) -> [Row]) {
-    self.respond = respond
+    self.respond = { query, _ throws(AuthFailure) in try respond(query) }
+  }
+
+  /// Answers by the login asked for.
+  init(byLogin respond: @escaping (String) -> [Row]) {
+    self.respond = { _, context in respond(context.login.full) }
   }
 
   /// Answers every query with `rows`.
@@ -46,7 +51,7 @@ final class FakeDirectory: UserDirectory {
   func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
     calls.append(Call(sql: query.sql, values: query.values(for: context), limit: limit))
     // A real driver returns at most `limit` rows.
-    return Array(try respond(query).prefix(limit))
+    return Array(try respond(query, context).prefix(limit))
   }
 }
 
@@ -69,8 +74,29 @@ final class FakeChecker: PasswordChecker {
     return .success(SecretBytes(Array(value.utf8)))
   }
 
+  /// The schemes `decoy(scheme:)` was asked for.
+  private(set) var decoySchemes: [String] = []
+
+  /// A FAKE decoy whose shape is the stored value's length, so that tests
+  /// can tell rows apart by it.
+  func decoy(like stored: SecretBytes, format: HashFormat) -> Decoy? {
+    guard format.scheme == "FAKE" else { return nil }
+    return Decoy(
+      value: SecretBytes(Array("{FAKE}".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: stored.count)),
+      shape: "FAKE, length \(stored.count)")
+  }
+
+  func decoy(scheme: String) -> Decoy? {
+    decoySchemes.append(scheme)
+    return Decoy(value: SecretBytes(Array("{FAKE}configured".utf8)), shape: "FAKE, configured \(scheme)")
+  }
+
+  /// The stored values checked, as text (decoys included).
+  private(set) var checked: [String] = []
+
   func check(_ password: Password, stored: SecretBytes, format: HashFormat, context: QueryContext) -> CheckOutcome {
     formats.append(format)
+    checked.append(stored.nonSecretText)
     guard format.hasPrefix, format.scheme == "FAKE" else {
       return .unusable(problem: "not a FAKE value")
     }

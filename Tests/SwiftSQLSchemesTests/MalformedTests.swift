@@ -68,8 +68,8 @@ struct MalformedTests {
     Malformed("{PLAIN.HEX}abc", "not valid hex"),
     Malformed("{CRAM-MD5}" + String(repeating: "0", count: 63), "decodes to 47 bytes instead of 32"),
     Malformed("{CRAM-MD5}" + String(repeating: "0", count: 63) + "!", "not valid hex"),
-    Malformed("{ROT13}nop", "unknown scheme {ROT13}"),
-    Malformed("{SHA256.ROT}abc", "unknown scheme"),
+    Malformed("{ROT13}nop", "names no scheme this module knows"),
+    Malformed("{SHA256.ROT}abc", "names no scheme this module knows"),
     Malformed("*ABCDEF", "is not '*' and 40 hex digits", defaultScheme: "MYSQL41"),
     Malformed("md5xyz", "is not 'md5' and 32 hex digits", defaultScheme: "MD5_POSTGRES"),
     Malformed("{PLAIN-TRUNC}abc", "lacks the <length>- prefix"),
@@ -86,12 +86,14 @@ struct MalformedTests {
     let start = clock.now
     let (outcome, _) = check(value.stored, password: Array("password".utf8), defaultScheme: value.defaultScheme)
     let elapsed = clock.now - start
-    guard case .unusable(let problem) = outcome else {
+    guard let problem = outcome.problem else {
       Issue.record("expected unusable, got \(outcome)")
       return
     }
     #expect(problem.contains(value.problem), "problem: \(problem)")
     #expect(!problem.contains(value.stored), "the problem must not quote the stored value")
+    // Nor the name inside an unknown {…} prefix: it may be a plaintext password.
+    if value.stored.hasPrefix("{ROT13}") { #expect(!problem.contains("ROT13"), "problem: \(problem)") }
     #expect(elapsed < .seconds(2), "took \(elapsed)")
   }
 

@@ -120,7 +120,8 @@ struct ServeOptionsTests {
       FailureLine.text(
         step: "authentication", user: Array("al\nice@example.org".utf8), service: "smtp", remoteHost: "192.0.2.1",
         reason: "wrong password")
-        == "authentication failure; user=al?ice@example.org service=smtp rhost=192.0.2.1 reason=wrong password")
+        == "authentication failure; user=\"al\\x0aice@example.org\" service=smtp rhost=192.0.2.1 reason=\"wrong password\""
+    )
   }
 
   @Test("latency percentiles within 3 %")

@@ -118,7 +118,7 @@ public func fuzzHashString(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
       "\(shown(stored)) read as \(format.scheme) matches a password that did not make it")
   case .mismatch:
     break
-  case .unusable(let problem):
+  case .unusable(let problem), .unusableAfterHashing(let problem):
     invariant(!contains(problem, text(secret)), "a problem quotes the password")
     if payload.count >= 16, let payloadText = String(validating: payload, as: UTF8.self) {
       invariant(!contains(problem, payloadText), "the problem \(shown(problem)) quotes the stored payload")

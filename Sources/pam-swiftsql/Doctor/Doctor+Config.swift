@@ -85,8 +85,14 @@ extension Doctor {
     let mode = "\(accounts.ownership(status)) \(octalMode(status.mode))"
     let fix = "chmod 0640 \(path); chgrp sasl \(path)"
     let content = module.holdsPassword ? "it holds the database password" : "it names the database and its queries"
-    if status.mode & 0o002 != 0 {
-      return [.failure(name, "\(path) is world-writable (\(mode)): anyone can change how logins are checked", fix: fix)]
+    // The module's own rule (FileSafety), judged as the root daemon that
+    // loads the module judges it.
+    if let finding = System.safetyFinding(path, role: .configuration, under: tree.root, trusted: []) {
+      return [
+        .failure(
+          name, "\(finding.problem); the module refuses it (every login: PAM_SERVICE_ERR)",
+          fix: finding.fix + "; then " + fix)
+      ]
     }
     if status.mode & 0o004 != 0 {
       return [.failure(name, "\(path) is world-readable (\(mode)), and \(content)", fix: fix)]

@@ -9,7 +9,8 @@
  *       (lines are prefixed "parent " / "child ")
  *   -i  interactive: read "LOGIN<TAB>PASSWORD" lines from standard input and
  *       answer each with a result line followed by " ms=<milliseconds>", all
- *       in this one process (so the module's connection is kept between them)
+ *       in this one process (so the module's connection is kept between them);
+ *       a line "SERVICE<TAB>LOGIN<TAB>PASSWORD" uses another service of CONFDIR
  * It is kept in C and minimal so that a trace of it (strace) shows only what
  * libpam and the module do. */
 #include <security/pam_appl.h>
@@ -62,10 +63,18 @@ int main(int argc, char **argv) {
       char *tab = strchr(line, '\t');
       if (!tab) continue;
       *tab = 0;
+      const char *service = argv[optind], *login = line;
       password = tab + 1;
+      char *second = strchr(tab + 1, '\t');
+      if (second) {
+        *second = 0;
+        service = line;
+        login = tab + 1;
+        password = second + 1;
+      }
       struct timespec start, end;
       clock_gettime(CLOCK_MONOTONIC, &start);
-      transaction(confdir, argv[optind], line, rhost, "", "");
+      transaction(confdir, service, login, rhost, "", "");
       clock_gettime(CLOCK_MONOTONIC, &end);
       long ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
       printf(" ms=%ld\n", ms);

@@ -94,7 +94,16 @@ final class InteractiveDriver {
 
   /// Runs one transaction; returns ("auth=… acct=…", milliseconds).
   func login(_ login: String, _ password: String) throws -> (result: String, milliseconds: Int) {
-    child.write("\(login)\t\(password)\n")
+    try request("\(login)\t\(password)\n")
+  }
+
+  /// Runs one transaction on another service of the same folder.
+  func login(service: String, _ login: String, _ password: String) throws -> (result: String, milliseconds: Int) {
+    try request("\(service)\t\(login)\t\(password)\n")
+  }
+
+  private func request(_ line: String) throws -> (result: String, milliseconds: Int) {
+    child.write(line)
     guard let output = child.output else { throw RunError(description: "no pipe from the PAM driver") }
     var chunk = [UInt8](repeating: 0, count: 4096)
     while !buffer.contains(UInt8(ascii: "\n")) {

@@ -257,3 +257,22 @@ func waitUntil(_ what: String, seconds: Double = 10, _ condition: () throws -> B
   }
   throw RunError(description: "timed out after \(seconds) s waiting for \(what)")
 }
+
+/// A program run to completion on a thread of its own, while the test does
+/// something else; `result()` waits for it.
+final class BackgroundRun: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private var outcome: Result<RunResult, Error> = .failure(RunError(description: "not run"))
+
+  init(_ arguments: [String], timeout: Double = 120) {
+    Thread {
+      self.outcome = Result { try run(arguments, timeout: timeout) }
+      self.done.signal()
+    }.start()
+  }
+
+  func result() throws -> RunResult {
+    done.wait()
+    return try outcome.get()
+  }
+}

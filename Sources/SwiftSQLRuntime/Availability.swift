@@ -1,8 +1,9 @@
 // Remembers whether the database answered last time, so that the process
 // logs one line when it becomes unavailable and one when it answers again,
 // rather than a line per login (each failed login still gets its own
-// failure line from the PAM glue or the daemon). Used by the module's
-// per-process state and by the daemon's connection pool.
+// failure line from the PAM glue).
+
+import SwiftSQLCore
 
 public struct Availability {
   private var failure: String? = nil
