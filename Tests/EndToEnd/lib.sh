@@ -177,18 +177,20 @@ stop_syslog() {
   fi
 }
 
-# mail_cluster NAME SCHEMA_FILE DB_PASSWORD: a PostgreSQL 15 cluster of the
-# e2e's own (no TCP; mailauth logs in with a password over the socket),
-# database mail made from the example schema. Sets pg_port and
-# cluster_created (the caller's teardown drops it); psql_super runs SQL.
+# mail_cluster NAME SCHEMA_FILE DB_PASSWORD: a PostgreSQL cluster of the
+# e2e's own, of version $pg_version (default 15, Debian 12's), with no TCP
+# (mailauth logs in with a password over the socket), database mail made
+# from the example schema. Sets pg_port and cluster_created (the caller's
+# teardown drops it); psql_super runs SQL.
 mail_cluster() {
-  local name=$1 schema=$2 secret=$3
-  pg_createcluster 15 "$name" >"$work/pg-create.log" 2>&1 || { cat "$work/pg-create.log"; die "pg_createcluster failed"; }
+  local name=$1 schema=$2 secret=$3 version=${pg_version:-15}
+  pg_createcluster "$version" "$name" >"$work/pg-create.log" 2>&1 ||
+    { cat "$work/pg-create.log"; die "pg_createcluster failed"; }
   cluster_created=yes
   pg_port=$(pg_lsclusters -h | awk -v c="$name" '$2 == c {print $3}')
-  echo "listen_addresses = ''" > "/etc/postgresql/15/$name/conf.d/swiftsql-e2e.conf"
-  sed -i '1i local mail mailauth scram-sha-256' "/etc/postgresql/15/$name/pg_hba.conf"
-  pg_ctlcluster 15 "$name" start || die "the cluster did not start"
+  echo "listen_addresses = ''" > "/etc/postgresql/$version/$name/conf.d/swiftsql-e2e.conf"
+  sed -i '1i local mail mailauth scram-sha-256' "/etc/postgresql/$version/$name/pg_hba.conf"
+  pg_ctlcluster "$version" "$name" start || die "the cluster did not start"
   psql_super -d postgres -c "CREATE DATABASE mail" || die "CREATE DATABASE failed"
   zcat -f "$schema" | psql_super -d mail || die "the example schema failed"
   psql_super -d mail -c "ALTER ROLE mailauth PASSWORD '$secret'"
