@@ -78,11 +78,7 @@ teardown() {
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -q libpam-swiftsql >/dev/null 2>&1
   fi
   stop_syslog
-  rm -rf "$logs_out"
-  mkdir -p "$logs_out"
-  cp -a "$syslog_file" "$work"/*.log "$work"/dovecot/*.log "$logs_out"/ 2>/dev/null
-  rm -rf "$work"
-  echo "(logs kept in $logs_out)"
+  keep_logs "$logs_out" "$syslog_file" "$work"/*.log "$work"/dovecot/*.log
   exit "$status"
 }
 trap teardown EXIT

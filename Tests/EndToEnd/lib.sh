@@ -265,3 +265,15 @@ swaks_code() {
       if (code != "334") { print code; exit }
     }'
 }
+
+# keep_logs DIR FILE...: the run's logs into DIR (emptied first), then the
+# work folder removed; for a teardown.
+keep_logs() {
+  local destination=$1
+  shift
+  rm -rf "$destination"
+  mkdir -p "$destination"
+  cp -a "$@" "$destination"/ 2>/dev/null
+  rm -rf "$work"
+  echo "(logs kept in $destination)"
+}

@@ -92,11 +92,7 @@ teardown() {
     delgroup --quiet --system "$user" >/dev/null 2>&1
   fi
   stop_syslog
-  rm -rf "$logs_out"
-  mkdir -p "$logs_out"
-  cp -a "$syslog_file" "$work"/*.log "$logs_out"/ 2>/dev/null
-  rm -rf "$work"
-  echo "(logs kept in $logs_out)"
+  keep_logs "$logs_out" "$syslog_file" "$work"/*.log
   exit "$status"
 }
 trap teardown EXIT
