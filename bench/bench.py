@@ -440,6 +440,10 @@ class Bench:
             os.chmod(config, 0o644)
             self.configs[scheme.slug] = config
             service(f"bench-swiftsql-{scheme.slug}", f"{self.module} config={config}")
+            if scheme.pam_mysql:
+                service(f"bench-mysql-{scheme.slug}",
+                        f"pam_mysql.so user=mailauth passwd={self.maria_password} host={self.maria_socket} "
+                        "db=bench table=users usercolumn=email passwdcolumn=password crypt=1")
         for table in TIMING_TABLES:
             for variant in ("set", "unset"):
                 config = os.path.join(self.work, f"timing-{table.slug}-{variant}.conf")
@@ -451,10 +455,6 @@ class Bench:
                         + (f"default_pass_scheme = {table.default_scheme}\n" if variant == "set" else ""))
                 os.chmod(config, 0o640)
                 service(f"bench-timing-{table.slug}-{variant}", f"{self.module} config={config}")
-            if scheme.pam_mysql:
-                service(f"bench-mysql-{scheme.slug}",
-                        f"pam_mysql.so user=mailauth passwd={self.maria_password} host={self.maria_socket} "
-                        "db=bench table=users usercolumn=email passwdcolumn=password crypt=1")
 
     # -- saslauthd ---------------------------------------------------------
     def start_saslauthd(self, workers, name):
