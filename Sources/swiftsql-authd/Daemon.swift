@@ -43,38 +43,6 @@ final class Daemon {
     case address
   }
 
-  final class Connection {
-    let descriptor: Int32
-    let role: Role
-    let token: UInt64
-    var saslauthd = SaslauthdSession()
-    var dovecot = DovecotSession()
-    var output: [UInt8] = []
-    var closeWhenWritten = false
-    /// The epoll events asked for now.
-    var reading = true
-    var writing = false
-    /// Jobs read from this connection and not yet answered (queued, being
-    /// checked, or parked).
-    var inFlight = 0
-    var parked = 0
-    /// The deadline running now, if any, and when it falls due.
-    var timer: TimerKind? = nil
-    var deadline: UInt64 = 0
-    /// The kinds with an entry of this connection in their queue.
-    var queued: Set<TimerKind> = []
-
-    init(descriptor: Int32, role: Role, token: UInt64) {
-      self.descriptor = descriptor
-      self.role = role
-      self.token = token
-    }
-
-    var events: UInt32 {
-      (reading ? ServeSystem.Poller.readable : 0) | (writing ? ServeSystem.Poller.writable : 0)
-    }
-  }
-
   struct TimerEntry {
     let due: UInt64
     let token: UInt64
@@ -314,7 +282,7 @@ final class Daemon {
 
   private func close(_ connection: Connection) {
     guard release(connection) else { return }
-    ServeSystem.close(connection.descriptor)
+    connection.closeDescriptor()
   }
 
   /// Forgets a connection and stops watching its descriptor, without
@@ -326,7 +294,6 @@ final class Daemon {
     guard slot < connections.count, connections[slot] === connection else { return false }
     poller.remove(connection.descriptor)
     connection.saslauthd.wipe()
-    connection.dovecot.wipe()
     connections[slot] = nil
     freeSlots.append(slot)
     openConnections -= 1
@@ -426,7 +393,7 @@ final class Daemon {
     let password = request.password.withUnsafeBytes { SecretBytes(copying: $0) }
     request.password.withUnsafeMutableBytes { SwiftSQLCore.wipe($0) }
     let job = LoginJob(
-      connection: connection.token, requestID: 0, descriptor: connection.descriptor, login: login,
+      connection: connection.token, requestID: 0, descriptor: connection.descriptor, dovecot: nil, login: login,
       password: password, service: String(decoding: request.service, as: UTF8.self),
       remoteHost: String(decoding: address, as: UTF8.self), received: Deadline.now().nanoseconds)
     // The descriptor goes with the job: a worker answers on it and closes it.
@@ -435,22 +402,30 @@ final class Daemon {
   }
 
   private func readDovecot(_ connection: Connection, _ piece: UnsafeRawBufferPointer) {
-    for event in connection.dovecot.receive(piece) {
-      switch event {
-      case .send(let bytes): connection.output += bytes
-      case .verify(let credentials):
-        enqueue(
-          LoginJob(
-            connection: connection.token, requestID: credentials.id, descriptor: -1, login: credentials.login,
-            password: credentials.password, service: credentials.service, remoteHost: credentials.remoteIP,
-            received: Deadline.now().nanoseconds), for: connection)
-      case .close(let reason):
-        status.protocolErrors += 1
-        ServeLog.notice("closed a Dovecot auth-client connection: \(reason)")
-        close(connection)
-        return
+    var jobs: [LoginJob] = []
+    var protocolError: String? = nil
+    connection.lock.withLock {
+      for event in connection.dovecot.receive(piece) {
+        switch event {
+        case .send(let bytes): connection.output += bytes
+        case .verify(let credentials):
+          connection.inFlight += 1
+          jobs.append(
+            LoginJob(
+              connection: connection.token, requestID: credentials.id, descriptor: -1, dovecot: connection,
+              login: credentials.login, password: credentials.password, service: credentials.service,
+              remoteHost: credentials.remoteIP, received: Deadline.now().nanoseconds))
+        case .close(let reason): protocolError = reason
+        }
       }
     }
+    if let protocolError {
+      status.protocolErrors += 1
+      ServeLog.notice("closed a Dovecot auth-client connection: \(protocolError)")
+      close(connection)
+      return
+    }
+    for job in jobs { enqueue(job, for: connection) }
     flush(connection)
     if let current = lookup(connection.token) { updateDovecotTimer(current) }
   }
@@ -458,7 +433,6 @@ final class Daemon {
   // MARK: - Jobs
 
   private func enqueue(_ job: LoginJob, for connection: Connection?) {
-    connection?.inFlight += 1
     if !parked.isEmpty || !workers.submit(job) {
       parked.append(job)
       // Back-pressure: read no more from it, accept no one, until there is room.
@@ -492,9 +466,9 @@ final class Daemon {
     updateListeners()
   }
 
-  /// What a worker left to the event loop: a Dovecot answer, a saslauthd
-  /// answer that waits for the failure delay, or one the socket did not
-  /// take at once.
+  /// What a worker left to the event loop: a saslauthd answer that waits
+  /// for the failure delay, or one the socket did not take at once; a
+  /// Dovecot answer that waits for the delay, or bytes to flush.
   private func deliver(_ result: LoginResult) {
     let now = Deadline.now().nanoseconds
     let delay = UInt64(options.failureDelayMilliseconds) * 1_000_000
@@ -507,23 +481,16 @@ final class Daemon {
       return
     }
     guard let connection = lookup(result.connection) else { return }
-    connection.inFlight -= 1
-    let outcome: DovecotOutcome
-    var isDelayed = false
-    switch result.outcome {
-    case .success(let user): outcome = .ok(user: user)
-    case .failure(let failure):
-      let answer = ServeAnswer.of(failure)
-      isDelayed = answer.isDelayed
-      outcome = .fail(user: result.login, code: answer.dovecotCode, reason: answer.dovecotReason)
+    switch result.handback {
+    case .delayed(let line)?:
+      if shuttingDown {
+        send(connection, line)
+      } else {
+        delayed.append(DelayedAnswer(due: now + delay, target: .connection(connection.token), bytes: line))
+      }
+    case .flush?: flush(connection)
+    case nil: break
     }
-    guard let line = connection.dovecot.answer(result.requestID, outcome) else { return }
-    if shuttingDown && connection.inFlight == 0 { connection.closeWhenWritten = true }
-    if isDelayed && delay > 0 && !shuttingDown {
-      delayed.append(DelayedAnswer(due: now + delay, target: .connection(connection.token), bytes: line))
-      return
-    }
-    send(connection, line)
   }
 
   /// Takes a descriptor back from a worker to write `bytes` and close it.
@@ -537,34 +504,23 @@ final class Daemon {
   // MARK: - Writing
 
   private func send(_ connection: Connection, _ bytes: [UInt8]) {
-    connection.output += bytes
+    connection.lock.withLock { connection.output += bytes }
     flush(connection)
     if let current = lookup(connection.token), current.role == .dovecot { updateDovecotTimer(current) }
   }
 
   private func flush(_ connection: Connection) {
-    while !connection.output.isEmpty {
-      switch connection.output.withUnsafeBytes({ ServeSystem.send(connection.descriptor, $0) }) {
-      case .bytes(let count):
-        connection.output.removeFirst(count)
-      case .wouldBlock:
-        // A client that reads nothing gets a bounded buffer, then the door.
-        if connection.output.count > 1 << 20 {
-          close(connection)
-        } else {
-          setInterest(connection, writing: true)
-        }
-        return
-      case .closed, .failed:
+    switch connection.lock.withLock({ connection.writePending() }) {
+    case .drained: setInterest(connection, writing: false)
+    case .finished, .broken: close(connection)
+    case .blocked(let pending):
+      // A client that reads nothing gets a bounded buffer, then the door.
+      if pending > 1 << 20 {
         close(connection)
-        return
+      } else {
+        setInterest(connection, writing: true)
       }
     }
-    if connection.closeWhenWritten && connection.inFlight == 0 {
-      close(connection)
-      return
-    }
-    setInterest(connection, writing: false)
   }
 
   // MARK: - Timers
@@ -596,14 +552,16 @@ final class Daemon {
     connection.deadline = 0
   }
 
-  /// Dovecot: the client has --request-timeout for the handshake and for
-  /// each line; between logins it may idle for --idle-timeout; while a
-  /// login is checked, no deadline runs.
+  /// Dovecot: the client has --request-timeout for the handshake, for
+  /// each line and for each CONT asked for; otherwise the connection may
+  /// idle for --idle-timeout after its last answer (a login being checked
+  /// keeps it open: the deadline is looked at again when it falls due).
   private func updateDovecotTimer(_ connection: Connection) {
-    let session = connection.dovecot
-    if connection.inFlight > 0 {
-      cancelTimer(connection)
-    } else if !session.handshakeDone || session.hasPartialLine || session.waitsForClient {
+    let waiting = connection.lock.withLock {
+      let session = connection.dovecot
+      return !session.handshakeDone || session.hasPartialLine || session.waitsForClient
+    }
+    if waiting {
       if connection.timer != .request { setTimer(connection, .request) }
     } else if connection.timer != .idle {
       setTimer(connection, .idle)
@@ -628,7 +586,15 @@ final class Daemon {
           status.timeouts += 1
           close(connection)
         case .idle:
-          close(connection)
+          let (busy, last) = connection.lock.withLock { (connection.inFlight > 0, connection.lastAnswered) }
+          let idle = duration(.idle)
+          if busy || last &+ idle > now {
+            connection.timer = .idle
+            connection.deadline = busy ? now + idle : last + idle
+            queue(connection, .idle)
+          } else {
+            close(connection)
+          }
         case .address:
           if connection.inFlight == 0, let request = connection.saslauthd.requestWithoutAddress() {
             setInterest(connection, reading: false)
@@ -675,11 +641,15 @@ final class Daemon {
     }
     listeners = []
     for case let connection? in connections {
-      if connection.inFlight == 0 && connection.output.isEmpty {
+      let quiet = connection.lock.withLock { () -> Bool in
+        if connection.inFlight == 0 && connection.output.isEmpty { return true }
+        connection.closeWhenWritten = true
+        return false
+      }
+      if quiet {
         close(connection)
       } else {
         setInterest(connection, reading: false)
-        connection.closeWhenWritten = true
       }
     }
   }
@@ -688,7 +658,10 @@ final class Daemon {
   private var isQuiet: Bool {
     let load = workers.load
     return load.queued == 0 && load.busy == 0 && load.results == 0 && parked.isEmpty && delayed.isEmpty
-      && connections.allSatisfy { $0 == nil || ($0?.inFlight == 0 && $0?.output.isEmpty == true) }
+      && connections.allSatisfy { connection in
+        guard let connection else { return true }
+        return connection.lock.withLock { connection.inFlight == 0 && connection.output.isEmpty }
+      }
   }
 
   private func statusText() -> String {

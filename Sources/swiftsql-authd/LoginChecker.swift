@@ -19,6 +19,8 @@ struct LoginJob {
   /// saslauthd: the connection's descriptor, handed over with the job (the
   /// worker answers and closes it); -1 for Dovecot.
   let descriptor: Int32
+  /// Dovecot: the connection, which the worker answers on.
+  let dovecot: Daemon.Connection?
   let login: [UInt8]
   let password: SecretBytes
   let service: String
@@ -32,6 +34,7 @@ struct LoginResult {
   let connection: UInt64
   let requestID: UInt32
   let descriptor: Int32
+  let dovecot: Daemon.Connection?
   let login: [UInt8]
   /// The verified login (`%u`), or why not.
   let outcome: Result<String, AuthFailure>
@@ -40,6 +43,8 @@ struct LoginResult {
   var reply: [UInt8] = []
   /// Whether the answer waits for the failure delay.
   var delayed = false
+  /// Dovecot: what the worker left to the event loop.
+  var handback: Daemon.Connection.Handback? = nil
 }
 
 final class LoginChecker: @unchecked Sendable {
@@ -55,8 +60,8 @@ final class LoginChecker: @unchecked Sendable {
 
   func check(_ job: LoginJob) -> LoginResult {
     LoginResult(
-      connection: job.connection, requestID: job.requestID, descriptor: job.descriptor, login: job.login,
-      outcome: outcome(job), received: job.received)
+      connection: job.connection, requestID: job.requestID, descriptor: job.descriptor, dovecot: job.dovecot,
+      login: job.login, outcome: outcome(job), received: job.received)
   }
 
   private func outcome(_ job: LoginJob) -> Result<String, AuthFailure> {

@@ -106,9 +106,26 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Answers a saslauthd request on its descriptor and closes it; returns
-  /// what the event loop still has to do, if anything.
+  /// Answers the login on its connection (a saslauthd request: its
+  /// descriptor, closed then; a Dovecot login: its connection's line);
+  /// returns what the event loop still has to do, if anything.
   private func finish(_ result: LoginResult, _ answer: ServeAnswer?) -> LoginResult? {
+    if let connection = result.dovecot {
+      let outcome: DovecotOutcome
+      switch result.outcome {
+      case .success(let user): outcome = .ok(user: user)
+      case .failure:
+        outcome = .fail(user: result.login, code: answer?.dovecotCode, reason: answer?.dovecotReason)
+      }
+      let delayed = failureDelay && answer?.isDelayed == true
+      guard
+        let handback = connection.answer(
+          result.requestID, outcome, delayed: delayed, now: Deadline.now().nanoseconds)
+      else { return nil }
+      var left = result
+      left.handback = handback
+      return left
+    }
     guard result.descriptor >= 0 else { return result }
     var left = result
     left.reply = SaslauthdReply.encode(ok: answer == nil, text: answer?.saslauthdText ?? "")
