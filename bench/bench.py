@@ -678,7 +678,8 @@ class Bench:
             program, socket = (("sasl_client", daemon["socket"]) if index % 2 == 0
                                else ("dovecot_auth", daemon["dovecot"]))
             figures = self.generate(program, ["-f", socket, "-s", f"bench-swiftsql-{scheme.slug}", "-p", PASSWORD],
-                                    scheme.domain, 2, duration=0.01, min_count=chunk // 2, warmup_count=1)
+                                    scheme.domain, 2, duration=0.01, min_count=chunk // 2 + chunk // 50,
+                                    warmup_count=1)
             done += figures["count"]
             samples.append((done, self.serve_rss_kb(daemon)))
             log(f"  swiftsql-authd after {done:,} logins: RSS {samples[-1][1] / 1024:.2f} MB")
