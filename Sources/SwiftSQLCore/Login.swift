@@ -11,6 +11,16 @@ public struct Login: Equatable, Sendable {
   public let domain: String
   public var full: String { domain.isEmpty ? localPart : localPart + "@" + domain }
 
+  /// Dovecot's `%{domain_first}`: what follows the first `@` of the login,
+  /// up to a second `@` (for `a@b@c`, `b`; for `a@b`, the domain).
+  public var domainFirst: String {
+    let bytes = Array(full.utf8)
+    guard let first = bytes.firstIndex(of: UInt8(ascii: "@")) else { return "" }
+    let rest = bytes[(first + 1)...]
+    let stop = rest.firstIndex(of: UInt8(ascii: "@")) ?? rest.endIndex
+    return String(decoding: rest[..<stop], as: UTF8.self)
+  }
+
   /// The limits of RFC 5321 §4.5.3.1 that mail servers enforce.
   public static let maximumBytes = 320
   public static let maximumLocalPartBytes = 64

@@ -40,6 +40,9 @@ public struct Settings: Equatable, Sendable {
   /// scheme than `upgradeScheme`; binds %w to the new value.
   public var passwordUpdateQuery: String? = nil
   public var upgradeScheme: String? = nil
+  /// The scheme a password change (pam_sm_chauthtok) stores the new
+  /// password in; upgrade_scheme when not set.
+  public var passwordScheme: String? = nil
   public var connectTimeout: Int = 5
   public var queryTimeout: Int = 5
   public var nullok = false
@@ -186,8 +189,16 @@ extension Settings {
       settings.passwordQuery = value.isEmpty ? nil : value
     },
     SettingOption(
+      key: "password_scheme",
+      summary: "The scheme a password change (passwd, pamtester chauthtok) stores new passwords in "
+        + "(default: upgrade_scheme)."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.passwordScheme = value.isEmpty ? nil : value.uppercased()
+    },
+    SettingOption(
       key: "password_update_query",
-      summary: "Optional UPDATE that stores %w, a fresh hash in upgrade_scheme, after a login with a weaker scheme."
+      summary: "Optional UPDATE that stores %w, a fresh hash: after a login with a scheme weaker than "
+        + "upgrade_scheme, and for a password change."
     ) { (settings: inout Settings, value: String) throws(SettingProblem) in
       settings.passwordUpdateQuery = value.isEmpty ? nil : value
     },

@@ -72,6 +72,8 @@ final class ModuleRuntime: @unchecked Sendable {
         throw .misconfigured(error.message)
       }
       for warning in configuration.warnings { log.warning(warning) }
+      let debugLog = log.debugging(configuration.settings.debug)
+      for note in configuration.notes { debugLog.debug(note) }
       let decoy = ModuleRuntime.makeDecoy(configuration, log: log)
       cached = CachedConfiguration(
         arguments: arguments, plan: plan, file: file, configuration: configuration, decoy: decoy)
@@ -151,7 +153,8 @@ struct RuntimeDirectory: UserDirectory {
   }
 
   func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
-    try runtime.rows(
-      settings: settings, sql: query.sql, values: query.values(for: context), limit: limit, until: deadline, log: log)
+    let statement = try query.statement(for: context)
+    return try runtime.rows(
+      settings: settings, sql: statement.sql, values: statement.values, limit: limit, until: deadline, log: log)
   }
 }

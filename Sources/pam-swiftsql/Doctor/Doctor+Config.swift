@@ -188,12 +188,13 @@ extension Doctor {
     let context = QueryContext(login: login, service: service, remoteHost: "")
     let query = configuration.passwordQuery
     let bound = zip(query.parameters, query.values(for: context)).map { parameter, value in
-      "\(Doctor.variableName(parameter.variable))=\(value)"
+      "\(Doctor.spelling(of: parameter))=\(value)"
     }.joined(separator: ", ")
     let rows: [Row]
     do throws(AuthFailure) {
+      let statement = try query.statement(for: context)
       rows = try Database(Database.Key(settings)).rows(
-        sql: query.sql, values: query.values(for: context), limit: 2, log: .silent)
+        sql: statement.sql, values: statement.values, limit: 2, log: .silent)
     } catch {
       return [
         .failure(
@@ -248,14 +249,16 @@ extension Doctor {
     ]
   }
 
-  static func variableName(_ variable: QueryVariable) -> String {
-    switch variable {
-    case .user: "%u"
-    case .username: "%n"
-    case .domain: "%d"
-    case .service: "%s"
-    case .remoteHost: "%r"
-    default: "%{\(variable)}"
+  /// How a parameter reads in the doctor's report: `%n`, or for a literal
+  /// with variables its text, `'/var/vmail/%d/%n'`.
+  static func spelling(of parameter: QueryParameter) -> String {
+    let pieces = parameter.pieces.map { piece -> String in
+      switch piece {
+      case .text(let text): return text
+      case .value(let value): return value.variable.spelling
+      }
     }
+    if parameter.pieces.count == 1 { return pieces.joined() }
+    return "'" + pieces.joined() + "'"
   }
 }
