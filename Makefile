@@ -30,9 +30,10 @@ MODULE_LDFLAGS ?=
 BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev libssl-dev libargon2-dev libmariadb-dev
 DEMO_DEPS := sasl2-bin sqlite3 whois
 # libpam-mysql: the real pam_mysql that PamMySQLSideBySideTests runs beside
-# the module; openssl: the certificates of the MariaDB TLS test.
+# the module; openssl: the certificates of the MariaDB TLS test; pamtester:
+# the password change and session calls of PasswordChangeTests.
 TEST_DEPS := postgresql sasl2-bin sqlite3 whois dovecot-core strace procps binutils gcc libc6-dev libpam0g-dev python3 \
-  man-db mariadb-server valgrind libpam-mysql openssl
+  man-db mariadb-server valgrind libpam-mysql openssl pamtester
 # make deb: debhelper and lintian (debian/control Build-Depends: BUILD_DEPS and python3).
 DEB_DEPS := build-essential debhelper fakeroot lintian python3 man-db
 # make e2e: the real mail chain (Postfix is preseeded to "No configuration").

@@ -101,6 +101,10 @@ public struct Configuration: Sendable {
     public let query: CompiledQuery
   }
 
+  /// Why a password cannot be changed with this configuration.
+  public static let passwordChangeNotConfigured =
+    "password changes need password_update_query (with %w, the new value) and password_scheme or upgrade_scheme"
+
   /// Dovecot's dovecot-sql.conf.ext keys that a PAM module has no use for:
   /// accepted, noted at debug level, never warned about.
   public static let dovecotKeysNotUsed: [String: String] = [
@@ -230,8 +234,7 @@ extension Configuration {
           + "'\(settings.defaultPassScheme)' is not a scheme this module verifies")
     }
 
-    let compiler = QueryCompiler(
-      style: settings.driver.placeholderStyle, syntax: syntax, backslashEscapes: settings.driver.backslashEscapes)
+    let compiler = QueryCompiler(driver: settings.driver, syntax: syntax)
     let passwordQuery = try compiler.loginQuery(
       label(of: "password_query"), passwordTemplate, place: place(of: "password_query"))
     var accountQuery: CompiledQuery? = nil
@@ -303,17 +306,16 @@ extension Configuration {
 /// Compiles the configured queries in one placeholder style and syntax,
 /// with errors that name the key and where it was written.
 struct QueryCompiler {
-  let style: PlaceholderStyle
+  let driver: Driver
   let syntax: QuerySyntax
-  let backslashEscapes: Bool
 
   func compile(
     _ key: String, _ template: String, place: String, allowsNewHash: Bool = false, allowsReason: Bool = false
   ) throws(ConfigurationError) -> CompiledQuery {
     do {
       return try QueryTemplate.compile(
-        template, style: style, syntax: syntax, backslashEscapes: backslashEscapes, allowsNewHash: allowsNewHash,
-        allowsReason: allowsReason)
+        template, style: driver.placeholderStyle, syntax: syntax, backslashEscapes: driver.backslashEscapes,
+        doubleQuotedStrings: driver.doubleQuotedStrings, allowsNewHash: allowsNewHash, allowsReason: allowsReason)
     } catch {
       throw ConfigurationError("\(key) in \(place): \(error.reason)")
     }

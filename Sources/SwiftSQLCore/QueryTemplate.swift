@@ -10,8 +10,8 @@
 // service name where it chooses a column (`"enable%Ls"`, iRedMail's
 // `enable%Ls`), and only a name of a-z, 0-9 and _ (checked per request,
 // see `CompiledQuery.statement(for:)`). The scanner (TemplateScanner) knows
-// SQL's quoting ('…' with '' doubling, E'…' with backslashes, "…"
-// identifiers, -- and /* */ comments, which are copied as they are).
+// SQL's quoting ('…' with '' doubling, E'…' with backslashes, "…" and
+// MySQL's `…` names, -- and /* */ comments, which are copied as they are).
 
 /// How the driver writes a placeholder.
 public enum PlaceholderStyle: Sendable {
@@ -35,8 +35,9 @@ public enum QuerySyntax: Equatable, Sendable {
 /// A piece of compiled SQL.
 public enum SQLSegment: Equatable, Sendable {
   case text(String)
-  /// The PAM service name, with its filters, spliced into a name (a column
-  /// that depends on the service); `spelling` is how the template wrote it.
+  /// The PAM service name (or %c, always empty under PAM), with its
+  /// filters, spliced into a name (a column that depends on the service);
+  /// `spelling` is how the template wrote it.
   case serviceName(QueryValue, spelling: String)
 }
 
@@ -90,7 +91,8 @@ public struct CompiledQuery: Equatable, Sendable {
       case .text(let piece): text += piece
       case .serviceName(let value, let spelling):
         let name = context.value(of: value)
-        guard CompiledQuery.isSpliceable(name) else {
+        // The service must give a name; %c is empty under PAM.
+        guard CompiledQuery.isSpliceable(name) || (value.variable != .service && name.isEmpty) else {
           throw .misconfigured(
             "\(spelling) puts the PAM service name into a column name, which only a name of a-z, 0-9 and _ "
               + "may do; the service is '\(LogText.printable(name))'")
@@ -171,15 +173,17 @@ public enum QueryTemplate {
   ///     dovecot-sql.conf.ext) or Dovecot 2.4's (a dovecot.conf).
   ///   - backslashEscapes: whether `\` escapes a quote inside '…'
   ///     (MariaDB's default); PostgreSQL and SQLite follow the standard.
+  ///   - doubleQuotedStrings: whether "…" is a string like '…' (MariaDB's
+  ///     default) rather than a name (the standard; MariaDB names are `…`).
   ///   - allowsNewHash: whether `%w` may be used (password_update_query).
   ///   - allowsReason: whether `%{reason}` may be used (audit queries).
   public static func compile(
     _ template: String, style: PlaceholderStyle, syntax: QuerySyntax = .dovecot23, backslashEscapes: Bool = false,
-    allowsNewHash: Bool = false, allowsReason: Bool = false
+    doubleQuotedStrings: Bool = false, allowsNewHash: Bool = false, allowsReason: Bool = false
   ) throws(TemplateError) -> CompiledQuery {
     var scanner = TemplateScanner(
       bytes: Array(template.utf8), style: style, syntax: syntax, backslashEscapes: backslashEscapes,
-      allowsNewHash: allowsNewHash, allowsReason: allowsReason)
+      doubleQuotedStrings: doubleQuotedStrings, allowsNewHash: allowsNewHash, allowsReason: allowsReason)
     return try scanner.run()
   }
 }

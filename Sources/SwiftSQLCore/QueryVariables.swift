@@ -119,6 +119,18 @@ extension QueryVariable {
     return table
   }()
 
+  /// Whether the variable may be spliced into a name: the PAM service
+  /// (`"enable%Ls"`), checked per request, and Dovecot's %c, which a PAM
+  /// module never knows and binds empty, so that iRedMail's
+  /// `enable%Ls%Lc` names the column of a connection without TLS.
+  public var mayBePartOfAName: Bool {
+    switch self {
+    case .service: true
+    case .notKnownToPAM(let name, _): name == "secured"
+    default: false
+    }
+  }
+
   /// How the variable is written in a message: its usual spelling.
   public var spelling: String {
     switch self {

@@ -23,6 +23,10 @@ public enum Driver: String, Sendable, CaseIterable {
   /// Whether a backslash escapes a quote inside '…' (MariaDB's default
   /// sql_mode); PostgreSQL and SQLite follow the standard.
   public var backslashEscapes: Bool { self == .mysql }
+
+  /// Whether "…" is a string (MariaDB's default sql_mode, without
+  /// ANSI_QUOTES) rather than a name.
+  public var doubleQuotedStrings: Bool { self == .mysql }
 }
 
 /// The module's settings. The defaults here are the documented ones.

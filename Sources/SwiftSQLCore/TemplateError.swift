@@ -57,7 +57,8 @@ public enum TemplateError: Error, Equatable, Sendable {
     case .unterminatedVariable(let offset): "'%{' at byte \(offset) has no closing '}'"
     case .variableInsideIdentifier(let offset):
       "the variable at byte \(offset) is part of a name (a column or table); only the PAM service (%s, %Ls, "
-        + "%{protocol}) may choose a column, e.g. \"enable%Ls\"; other variables stand for values only"
+        + "%{protocol}) may choose a column, e.g. \"enable%Ls\" (and %c, empty under PAM); other variables stand "
+        + "for values only"
     case .escapeInsideTextWithVariables(let offset):
       "the backslash at byte \(offset) is an escape inside a quoted string that also holds variables; "
         + "write that string without backslash escapes (or concatenate it in SQL)"

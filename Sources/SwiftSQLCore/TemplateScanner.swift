@@ -3,8 +3,8 @@
 // through whole) with SQL's quoting rules, and decides for each variable
 // what it stands for: a value in code or a whole quoted literal (a bound
 // parameter, the literal's text around it included), the PAM service inside
-// a name (spliced, checked per request), or anything else inside a name (an
-// error). Variables in comments are copied as text: they stand for nothing.
+// a name (spliced, checked per request; with it %c, which a PAM module
+// always binds empty), or anything else inside a name (an error). Variables in comments are copied as text: they stand for nothing.
 // Reading one variable, in either Dovecot syntax, is VariableReader's job.
 
 struct TemplateScanner {
@@ -12,6 +12,8 @@ struct TemplateScanner {
   let style: PlaceholderStyle
   let syntax: QuerySyntax
   let backslashEscapes: Bool
+  /// MariaDB's default: "…" is a string like '…', not a name.
+  let doubleQuotedStrings: Bool
   let allowsNewHash: Bool
   let allowsReason: Bool
   var position = 0
@@ -23,15 +25,18 @@ struct TemplateScanner {
   /// Where the last variable replaced by a placeholder ended: the database
   /// reads a new token there, whatever the template's byte before it was.
   var variableEnd = -1
+  /// Where the last splice ended: a name goes on there.
+  var spliceEnd = -1
 
   init(
-    bytes: [UInt8], style: PlaceholderStyle, syntax: QuerySyntax, backslashEscapes: Bool, allowsNewHash: Bool,
-    allowsReason: Bool
+    bytes: [UInt8], style: PlaceholderStyle, syntax: QuerySyntax, backslashEscapes: Bool, doubleQuotedStrings: Bool,
+    allowsNewHash: Bool, allowsReason: Bool
   ) {
     self.bytes = bytes
     self.style = style
     self.syntax = syntax
     self.backslashEscapes = backslashEscapes
+    self.doubleQuotedStrings = doubleQuotedStrings
     self.allowsNewHash = allowsNewHash
     self.allowsReason = allowsReason
   }
@@ -47,9 +52,11 @@ struct TemplateScanner {
       switch byte {
       case ascii("'"):
         let escapes = backslashEscapes || isEscapeStringPrefix(before: position)
-        try singleQuoted(backslashEscapes: escapes)
-      case ascii("\""):
-        try doubleQuoted()
+        try quotedText(ascii("'"), backslashEscapes: escapes)
+      case ascii("\"") where doubleQuotedStrings:
+        try quotedText(ascii("\""), backslashEscapes: backslashEscapes)
+      case ascii("\""), ascii("`"):
+        try quotedName(byte)
       case ascii("-") where peek(1) == ascii("-"):
         lineComment()
       case ascii("/") where peek(1) == ascii("*"):
@@ -80,11 +87,11 @@ struct TemplateScanner {
       return
     }
     try permitted(value.variable, at: start)
-    let joinsBefore = start > 0 && isWordByte(bytes[start - 1])
+    let joinsBefore = (start > 0 && isWordByte(bytes[start - 1])) || start == spliceEnd
     let joinsAfter = position < bytes.count && isWordByte(bytes[position])
     if joinsBefore || joinsAfter {
       // A name that starts with a placeholder would read as one ($1smtp).
-      if value.variable == .service && start != variableEnd {
+      if value.variable.mayBePartOfAName && start != variableEnd {
         splice(value, from: start)
         return
       }
@@ -106,6 +113,7 @@ struct TemplateScanner {
   mutating func splice(_ value: QueryValue, from start: Int) {
     flushText()
     segments.append(.serviceName(value, spelling: String(decoding: bytes[start..<position], as: UTF8.self)))
+    spliceEnd = position
   }
 
   mutating func flushText() {
@@ -137,9 +145,10 @@ struct TemplateScanner {
     if position < bytes.count && isDigit(bytes[position]) { throw .digitAfterVariable(offset: offset) }
   }
 
-  /// Where the '…' literal opened at `open` closes. A `%{…}` expression
-  /// inside is skipped whole, so a quote in `default('x')` does not end it.
-  func closingQuote(of open: Int, backslashEscapes: Bool) throws(TemplateError) -> Int {
+  /// Where the literal opened at `open` (by `quote`) closes. A `%{…}`
+  /// expression inside is skipped whole, so a quote in `default('x')` does
+  /// not end it.
+  func closingQuote(_ quote: UInt8, of open: Int, backslashEscapes: Bool) throws(TemplateError) -> Int {
     var end = open + 1
     while end < bytes.count {
       if backslashEscapes && bytes[end] == ascii("\\") {
@@ -150,8 +159,8 @@ struct TemplateScanner {
         end = try reader.skip(at: end, end: bytes.count)
         continue
       }
-      if bytes[end] == ascii("'") {
-        if end + 1 < bytes.count && bytes[end + 1] == ascii("'") {
+      if bytes[end] == quote {
+        if end + 1 < bytes.count && bytes[end + 1] == quote {
           end += 2
           continue
         }
@@ -162,14 +171,15 @@ struct TemplateScanner {
     throw .unterminatedQuote(offset: open)
   }
 
-  /// A '…' literal. Without variables it is copied (`%%` read as the syntax
-  /// says). With variables, the whole literal (quotes included) becomes one
-  /// placeholder whose value is the literal's text, `''` read as `'`, with
-  /// each variable's value in its place: `'%u'` binds the login,
-  /// `'/var/vmail/%d/%n'` binds "/var/vmail/example.org/alice".
-  mutating func singleQuoted(backslashEscapes: Bool) throws(TemplateError) {
+  /// A '…' literal (or MariaDB's "…"). Without variables it is copied
+  /// (`%%` read as the syntax says). With variables, the whole literal
+  /// (quotes included) becomes one placeholder whose value is the literal's
+  /// text, a doubled quote read as one, with each variable's value in its
+  /// place: `'%u'` binds the login, `'/var/vmail/%d/%n'` binds
+  /// "/var/vmail/example.org/alice".
+  mutating func quotedText(_ quote: UInt8, backslashEscapes: Bool) throws(TemplateError) {
     let open = position
-    let end = try closingQuote(of: open, backslashEscapes: backslashEscapes)
+    let end = try closingQuote(quote, of: open, backslashEscapes: backslashEscapes)
     var pieces: [QueryPiece] = []
     /// The literal's value since the last variable.
     var text: [UInt8] = []
@@ -179,7 +189,7 @@ struct TemplateScanner {
     var index = open + 1
     while index < end {
       let byte = bytes[index]
-      if byte == ascii("'") {
+      if byte == quote {
         // Only a doubled quote can stand inside.
         text.append(byte)
         raw.append(contentsOf: [byte, byte])
@@ -213,29 +223,29 @@ struct TemplateScanner {
     }
     position = end + 1
     guard !pieces.isEmpty else {
-      output.append(ascii("'"))
+      output.append(quote)
       output.append(contentsOf: raw)
-      output.append(ascii("'"))
+      output.append(quote)
       return
     }
     if let firstEscape { throw .escapeInsideTextWithVariables(offset: firstEscape) }
     if !text.isEmpty { pieces.append(.text(String(decoding: text, as: UTF8.self))) }
     // E'…' is one token: the placeholder replaces the E too.
-    if isEscapeStringPrefix(before: open), output.last == bytes[open - 1] { output.removeLast() }
+    if quote == ascii("'"), isEscapeStringPrefix(before: open), output.last == bytes[open - 1] { output.removeLast() }
     emitPlaceholder(for: QueryParameter(pieces: pieces))
     variableEnd = position
     try refuseDigit(afterVariableAt: open)
   }
 
-  /// A "…" identifier: copied; `%%` read as the syntax says; the service
-  /// is spliced; any other variable is an error.
-  mutating func doubleQuoted() throws(TemplateError) {
+  /// A "…" identifier, or MySQL's `…`: copied; `%%` read as the syntax
+  /// says; the service is spliced; any other variable is an error.
+  mutating func quotedName(_ quote: UInt8) throws(TemplateError) {
     let open = position
-    output.append(ascii("\""))
+    output.append(quote)
     position += 1
     while position < bytes.count {
       let byte = bytes[position]
-      if byte == ascii("\"") {
+      if byte == quote {
         if peek(1) == ascii("\"") {
           output.append(contentsOf: [byte, byte])
           position += 2
@@ -253,7 +263,7 @@ struct TemplateScanner {
         case .text(let literal):
           output.append(contentsOf: literal)
         case .value(let value):
-          guard value.variable == .service else { throw .variableInsideIdentifier(offset: start) }
+          guard value.variable.mayBePartOfAName else { throw .variableInsideIdentifier(offset: start) }
           splice(value, from: start)
         }
         continue

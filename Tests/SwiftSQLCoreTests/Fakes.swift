@@ -44,7 +44,8 @@ final class FakeDirectory: UserDirectory {
   }
 
   func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
-    calls.append(Call(sql: query.sql, values: query.values(for: context), limit: limit))
+    let statement = try query.statement(for: context)
+    calls.append(Call(sql: statement.sql, values: statement.values, limit: limit))
     // A real driver returns at most `limit` rows.
     return Array(try respond(query).prefix(limit))
   }

@@ -171,7 +171,9 @@ extension Configuration {
         fileText: nil, arguments: ModuleArguments(translation.arguments + ours), isKnownScheme: isKnownScheme,
         canGenerateScheme: canGenerateScheme)
     } catch {
-      throw ConfigurationError("\(name) options\(origin): \(error.message)")
+      // What the original module ignored in its file may be why.
+      let ignored = fileWarnings.isEmpty ? "" : " (and: " + fileWarnings.joined(separator: "; ") + ")"
+      throw ConfigurationError("\(name) options\(origin): \(error.message)" + ignored)
     }
     return Configuration(
       settings: translated.settings, passwordQuery: translated.passwordQuery, accountQuery: translated.accountQuery,

@@ -41,7 +41,7 @@ public enum PamMySQLOptions {
   /// Options that only matter for changing passwords, or that pam_swiftsql
   /// does differently on purpose; accepted, not used.
   static let ignored: [String: String] = [
-    "update_table": "pam_swiftsql does not change passwords",
+    "update_table": "pam_swiftsql changes passwords through password_update_query and password_scheme",
     "md5": "it chooses the crypt(3) method for new passwords, which pam_swiftsql does not set",
     "sha256": "it chooses the crypt(3) method for new passwords, which pam_swiftsql does not set",
     "sha512": "it chooses the crypt(3) method for new passwords, which pam_swiftsql does not set",
