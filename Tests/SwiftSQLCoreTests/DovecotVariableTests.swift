@@ -73,6 +73,19 @@ struct LiteralWithVariablesTests {
     }
   }
 
+  @Test("MariaDB reads \"…\" as a string: \"%u\" and \"/home/%n\" are bound, `…` stays a name")
+  func mariaDBDoubleQuotes() throws {
+    let query = try QueryTemplate.compile(
+      "SELECT password, \"/home/%n\" AS userdb_home FROM users WHERE email = \"%u\" AND `x` = \"it\"\"s\"",
+      style: .positional, backslashEscapes: true, doubleQuotedStrings: true)
+    #expect(query.sql == "SELECT password, ? AS userdb_home FROM users WHERE email = ? AND `x` = \"it\"\"s\"")
+    #expect(query.values(for: try context("alice@example.org")) == ["/home/alice", "alice@example.org"])
+    // Elsewhere "…" is a name, and a variable in it stays refused.
+    #expect(throws: TemplateError.variableInsideIdentifier(offset: 42)) {
+      try QueryTemplate.compile("SELECT password FROM users WHERE email = \"%u\"", style: .numbered)
+    }
+  }
+
   @Test("E'…' with variables loses its E with its quotes; a backslash escape beside variables is refused")
   func escapeStrings() throws {
     let query = try QueryTemplate.compile("SELECT password FROM t WHERE a = E'%n-%d'", style: .numbered)

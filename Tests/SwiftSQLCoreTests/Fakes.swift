@@ -1,8 +1,9 @@
 // In-memory stand-ins for the Authenticator's two capabilities, used by
 // AuthenticatorTests: `FakeDirectory` answers queries with canned rows (or an
 // AuthFailure) and records every query it was asked with the values bound;
-// `FakeChecker` verifies a `{FAKE}password` stored value by comparing the
-// payload with the password, and calls every other stored value unusable;
+// `FakeChecker` verifies a `{FAKE}password` (or `{STRONG}password`) stored
+// value by comparing the payload with the password, and calls every other
+// stored value unusable;
 // for upgrades it ranks FAKE below STRONG and makes `{STRONG}password`
 // values (or fails, when told to).
 // Also helpers to build rows, passwords and configurations.
@@ -72,7 +73,7 @@ final class FakeChecker: PasswordChecker {
 
   func check(_ password: Password, stored: SecretBytes, format: HashFormat, context: QueryContext) -> CheckOutcome {
     formats.append(format)
-    guard format.hasPrefix, format.scheme == "FAKE" else {
+    guard format.hasPrefix, format.scheme == "FAKE" || format.scheme == "STRONG" else {
       return .unusable(problem: "not a FAKE value")
     }
     let payload = stored.withBytes { Array($0.dropFirst(format.payloadOffset)) }

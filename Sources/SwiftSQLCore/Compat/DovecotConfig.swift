@@ -43,12 +43,16 @@ public struct DovecotConfig: Equatable, Sendable {
 
 extension DovecotConfig {
   /// Whether `text` is written in dovecot.conf's syntax (it has a section:
-  /// a line `name … {` without `=`, or a line `}`), not as key = value lines.
+  /// a line `name … {` without `=`, or a line `}`; or a setting only
+  /// Dovecot 2.4 has: sql_driver, sqlite_path, dovecot_config_version), not
+  /// as pam_swiftsql's key = value lines.
   public static func isDovecotConf(_ text: String) -> Bool {
     for line in logicalLines(text) {
       let content = line.text
       if content == "}" { return true }
       if content.hasSuffix("{") && !content.utf8.contains(ascii("=")) { return true }
+      let key = content.prefix { $0 != "=" && $0 != " " && $0 != "\t" }
+      if key == "sql_driver" || key == "sqlite_path" || key == "dovecot_config_version" { return true }
     }
     return false
   }
