@@ -308,3 +308,75 @@ struct PamPgsqlFileTests {
     #expect(sha1.warnings.contains { $0.contains("pwd_query is ignored") })
   }
 }
+
+@Suite("ConfigAdvisor: the rewritten line for a file that cannot work unchanged")
+struct ConfigAdviceTests {
+  @Test("pam_pgsql: a wrapped value on one line")
+  func wrapped() throws {
+    let advice = ConfigAdvisor.advise(try corpus("pam_pgsql-readme-options.conf"), dialect: .pamPgsql)
+    #expect(
+      advice == [
+        ConfigAdvice(
+          line: 3,
+          why: "pam_pgsql reads a value from one line: lines 4–4 are ignored and the value is cut short",
+          written: "auth_query = select user_password from account\n    where user_name = %u",
+          rewritten: "auth_query = select user_password from account where user_name = %u")
+      ])
+  }
+
+  @Test("pam_mysql: nothing after ';', '#' in the first column")
+  func pamMySQL() {
+    let advice = ConfigAdvisor.advise(
+      "users.password_crypt = 1; # crypt(3)\n  # the table\nusers.table = t;\n", dialect: .pamMySQL)
+    #expect(advice.map { $0.rewritten } == ["users.password_crypt = 1;", "# the table"])
+    #expect(advice.map { $0.line } == [1, 2])
+  }
+
+  @Test("Dovecot 2.4: Dovecot 2.3's variables in their 2.4 spelling")
+  func dovecot24() {
+    let advice = ConfigAdvisor.advise(
+      "sql_driver = sqlite\nsqlite_path = /x\npassdb sql {\n  query = SELECT password FROM u WHERE n = '%Lu' AND s = '%s' AND p = 100%%\n}\n",
+      dialect: .native)
+    #expect(
+      advice.map { $0.rewritten } == [
+        "query = SELECT password FROM u WHERE n = '%{user | lower}' AND s = '%{protocol}' AND p = 100%%"
+      ])
+    #expect(advice.first?.line == 4)
+  }
+
+  @Test("the plaintext %w of Dovecot's conversion recipe: the query without that column")
+  func plaintextColumn() {
+    // Dovecot 2.3 documentation, "Converting Password Schemes".
+    let text = """
+      driver = mysql
+      password_query = SELECT username AS user, password, CONCAT('/var/mail/vdomains/', maildir) as userdb_home, \\
+        '%w' as userdb_plain_pass FROM mailbox WHERE username = '%u'
+      """
+    let advice = ConfigAdvisor.advise(text, dialect: .native)
+    #expect(
+      advice.map { $0.rewritten } == [
+        "password_query = SELECT username AS user, password, CONCAT('/var/mail/vdomains/', maildir) as userdb_home "
+          + "FROM mailbox WHERE username = '%u'"
+      ])
+  }
+
+  @Test("\"%u\" on PostgreSQL or SQLite: '%u'")
+  func doubleQuotes() {
+    let advice = ConfigAdvisor.advise(
+      "driver = pgsql\npassword_query = SELECT password FROM users WHERE email = \"%u\"\n", dialect: .native)
+    #expect(advice.map { $0.rewritten } == ["password_query = SELECT password FROM users WHERE email = '%u'"])
+    // MariaDB reads it as a string: nothing to change.
+    #expect(
+      ConfigAdvisor.advise(
+        "driver = mysql\npassword_query = SELECT password FROM users WHERE email = \"%u\"\n", dialect: .native
+      )
+      .isEmpty)
+  }
+
+  @Test("a file that works gets no advice")
+  func none() throws {
+    #expect(ConfigAdvisor.advise(try corpus("iredmail-dovecot-sql.conf"), dialect: .native).isEmpty)
+    #expect(ConfigAdvisor.advise(try corpus("cyrus-mail-pam-mysql.conf"), dialect: .pamMySQL).isEmpty)
+    #expect(ConfigAdvisor.advise(try corpus("pam_pgsql-readme-connect.conf"), dialect: .pamPgsql).isEmpty)
+  }
+}
