@@ -55,7 +55,10 @@ struct TemplateScanner {
         try quotedText(ascii("'"), backslashEscapes: escapes)
       case ascii("\"") where doubleQuotedStrings:
         try quotedText(ascii("\""), backslashEscapes: backslashEscapes)
-      case ascii("\""), ascii("`"):
+      case ascii("\""):
+        try quotedName(byte)
+      case ascii("`") where style == .positional:
+        // MariaDB's and SQLite's other name quotes; PostgreSQL has none.
         try quotedName(byte)
       case ascii("-") where peek(1) == ascii("-"):
         lineComment()
