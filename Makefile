@@ -177,6 +177,16 @@ deps-e2e:
 	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections; fi
 	@scripts/install-deps.sh $(E2E_DEPS)
 
+# make doveconf24-check: the Dovecot 2.4 files of Tests/Corpus loaded by the real
+# doveconf of Debian 13 (Dovecot 2.4.1) in a root made by mmdebstrap (kept in
+# $(BUILD)/doveconf24), whose SQL passdb query must be the one pam_swiftsql
+# reads (Tests/Corpus/dovecot24-queries.tsv, checked against our reader by
+# DoveconfAgreementTests in make check). Needs root and the Debian mirror.
+.PHONY: doveconf24-check
+doveconf24-check:
+	@scripts/install-deps.sh mmdebstrap
+	Tests/EndToEnd/doveconf24-check $(BUILD)/doveconf24
+
 # Root only, and it changes the system while it runs (it purges and installs
 # libpam-swiftsql, writes /etc/postfix, /etc/pam.d/smtp, /etc/pam.d/dovecot
 # and listens on /dev/log); everything is put back when it ends.

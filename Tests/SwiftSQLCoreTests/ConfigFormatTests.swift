@@ -380,3 +380,23 @@ struct ConfigAdviceTests {
     #expect(ConfigAdvisor.advise(try corpus("pam_pgsql-readme-connect.conf"), dialect: .pamPgsql).isEmpty)
   }
 }
+
+@Suite("Dovecot 2.4 files read as doveconf 2.4 reads them")
+struct DoveconfAgreementTests {
+  /// Tests/Corpus/dovecot24-queries.tsv: each Dovecot 2.4 file of the
+  /// corpus and its SQL passdb query as `doveconf -P` of Dovecot 2.4.1
+  /// prints it (`make doveconf24-check` checks the same lines against the
+  /// real doveconf in a Debian 13 root).
+  @Test("the passdb query pam_swiftsql reads is the one doveconf prints")
+  func sameQuery() throws {
+    let table = try corpus("dovecot24-queries.tsv")
+    let rows = table.split(separator: "\n").map { $0.split(separator: "\t", maxSplits: 1).map(String.init) }
+    #expect(rows.count == 5)
+    for row in rows {
+      try #require(row.count == 2, "\(row)")
+      let dovecot = try DovecotConfig.read(try corpus(row[0]), path: row[0])
+      let query = dovecot.settings.first { $0.key == "password_query" }?.value
+      #expect(query == row[1], "\(row[0])")
+    }
+  }
+}
