@@ -100,6 +100,12 @@ enum Corpus {
 
   static let ok = BatteryTests.ok
   static let wrong = "auth=PAM_AUTH_ERR acct=-"
+
+  /// The right password is accepted, a wrong one refused.
+  static func expectRightAndWrong(_ service: PAMService, _ login: String) throws {
+    #expect(try service.result(login, Accounts.password) == ok, "\(login) with the right password")
+    #expect(try service.result(login, "wrong") == wrong, "\(login) with a wrong password")
+  }
   static let unknown = "auth=PAM_USER_UNKNOWN acct=-"
 }
 
@@ -129,8 +135,7 @@ struct CorpusDovecot23Tests {
     let service = try PAMService(config: config)
     defer { service.remove() }
     let sink = try SyslogSink.shared()
-    #expect(try service.result("alice\(tag)@example.org", Accounts.password) == Corpus.ok)
-    #expect(try service.result("alice\(tag)@example.org", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "alice\(tag)@example.org")
     #expect(try service.result("bob\(tag)@example.org", Accounts.password) == Corpus.unknown)
     try Corpus.expectBoundOnly(cluster, tag: tag)
     #expect(try cluster.moduleStatements().contains { $0.sql.contains("WHERE userid = $1 AND domain = $2") })
@@ -152,8 +157,7 @@ struct CorpusDovecot23Tests {
       "dovecot23-docs-sql-sqlite.conf.ext", replacing: [("connect = /path/to/sqlite.db", "connect = \(path)")])
     let service = try PAMService(config: config)
     defer { service.remove() }
-    #expect(try service.result("alice\(tag)@example.org", Accounts.password) == Corpus.ok)
-    #expect(try service.result("alice\(tag)@example.org", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "alice\(tag)@example.org")
   }
 
   @Test("PostfixAdmin's dovecot-sql.conf on MariaDB, MD5-CRYPT values")
@@ -177,8 +181,7 @@ struct CorpusDovecot23Tests {
       ])
     let service = try PAMService(config: config)
     defer { service.remove() }
-    #expect(try service.result("alice\(tag)@example.org", Accounts.password) == Corpus.ok)
-    #expect(try service.result("alice\(tag)@example.org", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "alice\(tag)@example.org")
     #expect(try service.result("off\(tag)@example.org", Accounts.password) == Corpus.unknown)
     try Corpus.expectBoundOnly(server, tag: tag)
   }
@@ -239,8 +242,7 @@ struct CorpusDovecot23Tests {
     for serviceName in ["smtp", "imap"] {
       let service = try PAMService(config: config, name: serviceName)
       defer { service.remove() }
-      #expect(try service.result("alice\(tag)@example.com", Accounts.password) == Corpus.ok)
-      #expect(try service.result("alice\(tag)@example.com", "wrong") == Corpus.wrong)
+      try Corpus.expectRightAndWrong(service, "alice\(tag)@example.com")
       #expect(
         try service.result("bob\(tag)@example.com", Accounts.password)
           == (serviceName == "smtp" ? Corpus.unknown : Corpus.ok), "\(serviceName)")
@@ -317,8 +319,7 @@ struct CorpusDovecot23Tests {
       ])
     let service = try PAMService(config: config, name: "smtp")
     defer { service.remove() }
-    #expect(try service.result("alice\(tag)@example.net", Accounts.password) == Corpus.ok)
-    #expect(try service.result("alice\(tag)@example.net", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "alice\(tag)@example.net")
     #expect(try service.result("bob\(tag)@example.net", Accounts.password) == Corpus.unknown)
     #expect(try service.result("carol\(tag)@off.example", Accounts.password) == Corpus.unknown)
     try Corpus.expectBoundOnly(server, tag: tag)
@@ -385,8 +386,7 @@ struct CorpusDovecot24Tests {
       ])
     let service = try PAMService(config: config)
     defer { service.remove() }
-    #expect(try service.result("alice\(tag)@example.org", Accounts.password) == Corpus.ok)
-    #expect(try service.result("alice\(tag)@example.org", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "alice\(tag)@example.org")
     try Corpus.expectBoundOnly(cluster, tag: tag)
     #expect(try cluster.moduleStatements().contains { $0.sql.contains("WHERE userid = $1 AND domain = $2") })
   }
@@ -403,8 +403,7 @@ struct CorpusDovecot24Tests {
       ])
     let service = try PAMService(config: config)
     defer { service.remove() }
-    #expect(try service.result("alice\(tag)@example.org", Accounts.password) == Corpus.ok)
-    #expect(try service.result("alice\(tag)@example.org", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "alice\(tag)@example.org")
     try Corpus.expectBoundOnly(server, tag: tag)
   }
 
@@ -419,8 +418,7 @@ struct CorpusDovecot24Tests {
       "dovecot24-docs-sql-sqlite.conf", replacing: [("sqlite_path = /path/to/sqlite.db", "sqlite_path = \(path)")])
     let service = try PAMService(config: config)
     defer { service.remove() }
-    #expect(try service.result("alice\(tag)@example.org", Accounts.password) == Corpus.ok)
-    #expect(try service.result("alice\(tag)@example.org", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "alice\(tag)@example.org")
   }
 }
 
@@ -479,8 +477,7 @@ struct CorpusPamModuleTests {
       + "host = \(cluster.socketDirectory)\nport = \(cluster.port)\n"
     let service = try PAMService(config: file, allTypes: true) { "config_file=\($0)" }
     defer { service.remove() }
-    #expect(try service.result("ljb\(tag)", Accounts.password) == Corpus.ok)
-    #expect(try service.result("ljb\(tag)", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "ljb\(tag)")
     #expect(try service.result("old\(tag)", Accounts.password) == "auth=PAM_SUCCESS acct=PAM_ACCT_EXPIRED")
     #expect(try service.result("renew\(tag)", Accounts.password) == "auth=PAM_SUCCESS acct=PAM_NEW_AUTHTOK_REQD")
     try Corpus.expectBoundOnly(cluster, tag: tag)
@@ -501,8 +498,7 @@ struct CorpusPamModuleTests {
       ])
     let service = try PAMService(config: file) { "config_file=\($0)" }
     defer { service.remove() }
-    #expect(try service.result("ljb\(tag)", Accounts.password) == Corpus.ok)
-    #expect(try service.result("ljb\(tag)", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "ljb\(tag)")
     #expect(try service.result("old\(tag)", Accounts.password) == "auth=PAM_SUCCESS acct=PAM_ACCT_EXPIRED")
     try Corpus.expectBoundOnly(cluster, tag: tag)
   }
@@ -519,8 +515,7 @@ struct CorpusPamModuleTests {
       + "host = \(cluster.socketDirectory)\nport = \(cluster.port)\n"
     let service = try PAMService(config: file) { "config_file=\($0)" }
     defer { service.remove() }
-    #expect(try service.result("carol\(tag)", Accounts.password) == Corpus.ok)
-    #expect(try service.result("carol\(tag)", "wrong") == Corpus.wrong)
+    try Corpus.expectRightAndWrong(service, "carol\(tag)")
     #expect(try service.result("nobody\(tag)", Accounts.password) == Corpus.unknown)
     try Corpus.expectBoundOnly(cluster, tag: tag)
     // The stored value, checked by the tool with the bare role name.
