@@ -32,9 +32,10 @@ DEMO_DEPS := sasl2-bin sqlite3 whois
 # libpam-mysql: the real pam_mysql that PamMySQLSideBySideTests runs beside
 # the module; openssl: the certificates of the MariaDB TLS test; argon2: the
 # reference tool, for Argon2 rows of chosen cost; fail2ban: fail2ban-regex,
-# which reads the module's failure lines through the shipped filter.
+# which reads the module's failure lines through the shipped filter;
+# pamtester: the password change and session calls of PasswordChangeTests.
 TEST_DEPS := postgresql sasl2-bin sqlite3 whois dovecot-core strace procps binutils gcc libc6-dev libpam0g-dev python3 \
-  man-db mariadb-server valgrind libpam-mysql openssl argon2 fail2ban
+  man-db mariadb-server valgrind libpam-mysql openssl argon2 fail2ban pamtester
 # make deb: debhelper and lintian (debian/control Build-Depends: BUILD_DEPS and python3).
 DEB_DEPS := build-essential debhelper fakeroot lintian python3 man-db
 # make e2e: the real mail chain (Postfix is preseeded to "No configuration").
@@ -179,6 +180,16 @@ deps-e2e:
 	@if ! dpkg-query -W -f='$${Status}' postfix 2>/dev/null | grep -q 'install ok installed'; then \
 	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections; fi
 	@scripts/install-deps.sh $(E2E_DEPS)
+
+# make doveconf24-check: the Dovecot 2.4 files of Tests/Corpus loaded by the real
+# doveconf of Debian 13 (Dovecot 2.4.1) in a root made by mmdebstrap (kept in
+# $(BUILD)/doveconf24), whose SQL passdb query must be the one pam_swiftsql
+# reads (Tests/Corpus/dovecot24-queries.tsv, checked against our reader by
+# DoveconfAgreementTests in make check). Needs root and the Debian mirror.
+.PHONY: doveconf24-check
+doveconf24-check:
+	@scripts/install-deps.sh mmdebstrap
+	Tests/EndToEnd/doveconf24-check $(BUILD)/doveconf24
 
 # Root only, and it changes the system while it runs (it purges and installs
 # libpam-swiftsql, writes /etc/postfix, /etc/pam.d/smtp, /etc/pam.d/dovecot

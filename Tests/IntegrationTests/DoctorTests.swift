@@ -381,6 +381,33 @@ struct DoctorTests {
     ) {
       try $0.edit("/etc/pam_swiftsql.conf") { $0.replacingOccurrences(of: "driver = sqlite", with: "driver = oracle") }
     },
+    DoctorFault(
+      "Dovecot's scheme-conversion query, which passes the plaintext password as %w", fails: ["config-file"],
+      fix: [
+        "line 4", "upgrade_scheme",
+        "write it as: password_query = SELECT password FROM users WHERE username = '%n' AND domain = '%d'",
+      ],
+      evidence: ["%w"]
+    ) {
+      try $0.edit("/etc/pam_swiftsql.conf") {
+        $0.replacingOccurrences(of: "SELECT password FROM", with: "SELECT password, '%w' as userdb_plain_pass FROM")
+      }
+    },
+    DoctorFault(
+      "a pam_pgsql file with its query wrapped onto a second line", fails: ["config-file"],
+      fix: [
+        "line 3", "pam_pgsql reads a value from one line",
+        "write it as: auth_query = select user_password from account where user_name = %u",
+      ],
+      evidence: ["does not use the login", "continuation of auth_query"]
+    ) { tree in
+      try tree.write(
+        "/etc/pam_pgsql.conf",
+        try Corpus.text("pam_pgsql-readme-options.conf"), mode: 0o640, group: DoctorTree.saslGID)
+      try tree.edit("/etc/pam.d/smtp") {
+        $0.replacingOccurrences(of: "pam_swiftsql.so\n", with: "pam_swiftsql.so config_file=/etc/pam_pgsql.conf\n")
+      }
+    },
     DoctorFault("the database is missing", fails: ["database"], fix: ["connect"]) {
       try $0.edit("/etc/pam_swiftsql.conf") {
         $0.replacingOccurrences(of: "connect = /", with: "connect = /nonexistent/")
