@@ -47,7 +47,7 @@ struct DoctorTests {
     "saslauthd-workers", "socket-exists", "socket-permissions", "postfix-sasl-group", "socket-connect",
     "postfix-sasl-services", "socket-in-chroot", "smtpd-conf", "sasl-pwcheck-method", "sasl-mech-list",
     "saslauthd-path", "smtpd-sasl-security", "smtpd-sasl-local-domain", "pam-service", "pam-auth-line",
-    "pam-account-line", "pam-module", "config-file", "config-permissions", "database",
+    "pam-account-line", "pam-module", "config-file", "config-permissions", "database", "saslauthd-unit", "pg-hba",
   ]
 
   @Test("the correct setup: every check ok, only -c's warning, exit 0")
