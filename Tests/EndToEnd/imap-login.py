@@ -12,7 +12,9 @@ command took, e.g. "NO [AUTHENTICATIONFAILED] Authentication failed. 2004".
 Exits 0 when the server answered (OK or NO), 1 when it could not be reached.
 With IMAP_STARTTLS=1 in the environment it sends STARTTLS first, as a client
 of a Dovecot that allows no cleartext LOGIN does (the certificate is not
-verified: the tests use a snakeoil one).
+verified: the tests use a snakeoil one). With IMAP_SELECT=1 it selects INBOX
+after the login, which makes Dovecot open the user's mail storage, and adds
+"SELECT-INBOX-OK" (or -NO) after "OK".
 """
 
 import imaplib
@@ -56,6 +58,9 @@ def main():
     try:
         client.login(login, password)
         answer = "OK"
+        if os.environ.get("IMAP_SELECT") == "1":
+            status, _ = client.select("INBOX")
+            answer += " SELECT-INBOX-" + status
     except imaplib.IMAP4.error as error:
         text = error.args[0] if error.args else ""
         if isinstance(text, bytes):

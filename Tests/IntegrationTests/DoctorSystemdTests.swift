@@ -118,15 +118,7 @@ struct DoctorSystemdTests {
     let tree = try DoctorTree()
     defer { tree.tearDown() }
     if systemd { try tree.useSystemd(dropIn: false) }
-    try tree.edit("/etc/default/saslauthd") {
-      $0.replacingOccurrences(of: "/var/spool/postfix/var/run/saslauthd", with: "/var/run/saslauthd")
-    }
-    try tree.setProcesses(
-      DoctorTree.saslauthdCommand.map { $0 == DoctorTree.runDirectory ? "/var/run/saslauthd" : $0 }, pids: [4242])
-    try tree.remove("/var/run/saslauthd")
-    try tree.makeDirectory("/var/run/saslauthd", mode: 0o710, group: DoctorTree.saslGID)
-    try tree.listen(at: "/var/run/saslauthd/mux")
-    try tree.remove(DoctorTree.runDirectory + "/mux")
+    try tree.moveSocketOutOfChroot()
     let report = try tree.doctor()
     #expect(report.failures.contains("socket-in-chroot"), "\(report.dump)")
     return try #require(report.check("socket-in-chroot"))

@@ -237,16 +237,8 @@ struct DoctorTests {
     DoctorFault(
       "the socket outside Postfix's chroot", fails: ["socket-in-chroot"],
       fix: ["-m /var/spool/postfix/var/run/saslauthd"], evidence: ["outside"]
-    ) { tree in
-      try tree.edit("/etc/default/saslauthd") {
-        $0.replacingOccurrences(of: "/var/spool/postfix/var/run/saslauthd", with: "/var/run/saslauthd")
-      }
-      try tree.setProcesses(
-        DoctorTree.saslauthdCommand.map { $0 == DoctorTree.runDirectory ? "/var/run/saslauthd" : $0 }, pids: [4242])
-      try tree.remove("/var/run/saslauthd")
-      try tree.makeDirectory("/var/run/saslauthd", mode: 0o710, group: DoctorTree.saslGID)
-      try tree.listen(at: "/var/run/saslauthd/mux")
-      try tree.remove(DoctorTree.runDirectory + "/mux")
+    ) {
+      try $0.moveSocketOutOfChroot()
     },
     DoctorFault(
       "saslauthd_path repeats the chroot", fails: ["saslauthd-path"], fix: ["saslauthd_path: /var/run/saslauthd/mux"],

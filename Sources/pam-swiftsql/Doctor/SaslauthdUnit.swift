@@ -66,7 +66,8 @@ struct SaslauthdUnit: Equatable {
         result += (variables[String(word.dropFirst())] ?? "").words
         continue
       }
-      result.append(SaslauthdUnit.substitute(word, variables: variables))
+      // $NAME and ${NAME} inside a word, as the shell expands them.
+      result.append(SaslauthdDefaults.shellWord(Substring(word), variables: variables))
     }
     // The program itself is not an argument.
     return Array(result.dropFirst())
@@ -74,36 +75,6 @@ struct SaslauthdUnit: Equatable {
 
   static func isNameCharacter(_ character: Character) -> Bool {
     character.isASCII && (character.isLetter || character.isNumber || character == "_")
-  }
-
-  /// `$NAME` and `${NAME}` inside a word, each replaced by its value.
-  static func substitute(_ word: String, variables: [String: String]) -> String {
-    var result = ""
-    var index = word.startIndex
-    while index < word.endIndex {
-      let character = word[index]
-      index = word.index(after: index)
-      guard character == "$", index < word.endIndex else {
-        result.append(character)
-        continue
-      }
-      var name = ""
-      if word[index] == "{" {
-        index = word.index(after: index)
-        while index < word.endIndex, word[index] != "}" {
-          name.append(word[index])
-          index = word.index(after: index)
-        }
-        if index < word.endIndex { index = word.index(after: index) }
-      } else {
-        while index < word.endIndex, isNameCharacter(word[index]) {
-          name.append(word[index])
-          index = word.index(after: index)
-        }
-      }
-      result += name.isEmpty ? "$" : (variables[name] ?? "")
-    }
-    return result
   }
 
   /// The unit as systemd would load it, or nil when no unit file exists.

@@ -300,7 +300,6 @@ for mechanism in PLAIN LOGIN; do
   case $mechanism in PLAIN) sha_user=alice argon_user=argon ;; LOGIN) sha_user=bob argon_user=ada ;; esac
   expect_equal "SMTP AUTH $mechanism, SHA512-CRYPT, right password: 235" 235 \
     "$(swaks_code "$mechanism" "$sha_user@example.org" "$password")"
-  expect_module_log "  the module answered it" smtp "$sha_user@example.org" "succeeded"
   expect_equal "SMTP AUTH $mechanism, ARGON2ID, right password: 235" 235 \
     "$(swaks_code "$mechanism" "$argon_user@example.org" "$password")"
   expect_equal "SMTP AUTH $mechanism, wrong password: 535" 535 \
@@ -335,8 +334,10 @@ out=$(doveadm auth test alice@example.org "$password" 2>&1)
 expect_contains "doveadm auth test alice@example.org: auth succeeded" "auth succeeded" "$out"
 out=$(imap alice@example.org "$password")
 expect_contains "IMAP STARTTLS + LOGIN, SHA512-CRYPT, right password: OK" "OK " "$out"
-expect "  alice's Maildir is under /var/vmail, owned by vmail" \
-  bash -c "[ \"\$(stat -c %U /var/vmail/example.org/alice/Maildir 2>/dev/null)\" = vmail ]"
+out=$(IMAP_SELECT=1 imap alice@example.org "$password")
+expect_contains "  and SELECT INBOX: the static userdb's uid, gid, home and maildir work" "OK SELECT-INBOX-OK" "$out"
+expect_equal "  alice's Maildir is /var/vmail/example.org/alice/Maildir, owned by vmail" vmail \
+  "$(stat -c %U /var/vmail/example.org/alice/Maildir 2>/dev/null)"
 expect_contains "IMAP LOGIN, ARGON2ID, right password: OK" "OK " "$(imap argon@example.org "$password")"
 expect_contains "IMAP LOGIN, wrong password: NO [AUTHENTICATIONFAILED]" "NO [AUTHENTICATIONFAILED]" \
   "$(imap alice@example.org "not the password")"
@@ -404,7 +405,11 @@ else
   expect "  and not /lib/$multiarch/security/pam_swiftsql.so" \
     bash -c "! dpkg -L libpam-swiftsql | grep -qx /lib/$multiarch/security/pam_swiftsql.so"
   expect "the module is still there (dpkg kept the file it saw under two names)" test -f "$pam_dir/pam_swiftsql.so"
-  expect "no dpkg warning during the move" bash -c "! grep -i warning '$logs/apt-upgrade.log'"
+  grep -i warning "$logs/apt-upgrade.log" | sed 's/^/    /'
+  # dpkg cannot remove the Debian 12 build's directories, which are Debian
+  # 13's /usr/lib ones under their old names (README.Debian says so).
+  expect_equal "dpkg warns only that the old /lib directories are not empty" "" \
+    "$(grep -i warning "$logs/apt-upgrade.log" | grep -v -E "unable to delete old directory '/lib(/$multiarch(/security)?)?': Directory not empty")"
   expect_equal "the administrator's /etc/pam_swiftsql.conf is kept" "$edited" "$(sha256sum < /etc/pam_swiftsql.conf)"
   stop_saslauthd
   start_saslauthd || cat "$logs/units.log"

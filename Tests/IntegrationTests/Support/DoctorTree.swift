@@ -174,6 +174,21 @@ final class DoctorTree: @unchecked Sendable {
     try write("/etc/pam_swiftsql.conf", configText(), mode: 0o640, group: DoctorTree.saslGID)
   }
 
+  /// The mistake of the how-tos that forget Postfix's chroot: saslauthd
+  /// (the defaults file and the running one) on /var/run/saslauthd, a
+  /// directory outside the chroot, and no socket inside it.
+  func moveSocketOutOfChroot() throws {
+    try edit("/etc/default/saslauthd") {
+      $0.replacingOccurrences(of: "/var/spool/postfix/var/run/saslauthd", with: "/var/run/saslauthd")
+    }
+    try setProcesses(
+      DoctorTree.saslauthdCommand.map { $0 == DoctorTree.runDirectory ? "/var/run/saslauthd" : $0 }, pids: [4242])
+    try remove("/var/run/saslauthd")
+    try makeDirectory("/var/run/saslauthd", mode: 0o710, group: DoctorTree.saslGID)
+    try listen(at: "/var/run/saslauthd/mux")
+    try remove(DoctorTree.runDirectory + "/mux")
+  }
+
   /// Debian 13's saslauthd.service, as sasl2-bin 2.1.28+dfsg1-9 ships it.
   static let saslauthdUnit = """
     [Unit]
