@@ -6,6 +6,7 @@
 #   make deb      the Debian package libpam-swiftsql, from a clean copy, checked by lintian
 #   make e2e      install that package, then Postfix, Dovecot, saslauthd and PostgreSQL
 #                 against it, end to end; then its install/upgrade/remove/purge cycle
+#   make e2e-trixie   the same on Debian 13 (trixie), in a root made by mmdebstrap
 #
 # Every target installs the Debian packages it needs when they are missing.
 
@@ -37,7 +38,7 @@ DEMO_DEPS := sasl2-bin sqlite3 whois
 TEST_DEPS := postgresql sasl2-bin sqlite3 whois dovecot-core strace procps binutils gcc libc6-dev libpam0g-dev python3 \
   man-db mariadb-server valgrind libpam-mysql openssl argon2 fail2ban pamtester
 # make deb: debhelper and lintian (debian/control Build-Depends: BUILD_DEPS and python3).
-DEB_DEPS := build-essential debhelper fakeroot lintian python3 man-db
+DEB_DEPS := build-essential debhelper fakeroot lintian python3 man-db libpam-modules
 # make e2e: the real mail chain (Postfix is preseeded to "No configuration").
 # libsasl2-modules has the PLAIN and LOGIN mechanisms for Postfix's smtpd,
 # libnet-ssleay-perl swaks's STARTTLS (both only Recommended, so named here).
@@ -196,6 +197,25 @@ doveconf24-check:
 # and listens on /dev/log); everything is put back when it ends.
 e2e: deb deps-e2e
 	Tests/EndToEnd/run $(DEB_OUT)
+
+# make e2e-trixie (CI runs it after make e2e): the package on Debian 13, in
+# a root that mmdebstrap makes from this machine's Debian mirror (kept as a
+# tarball in $(TRIXIE_DIR) between runs): the same source built there and
+# checked by both releases' lintian, then README.Debian's set-up of Postfix
+# 3.10, saslauthd.service, Dovecot 2.4, PostgreSQL 17 and SQLite, driven end
+# to end, then upgrade, remove and purge (Tests/EndToEnd/trixie/run). Root
+# only; the root's daemons run in namespaces of their own, so this machine's
+# ports, /dev/log and /run are not touched. It reuses $(DEB_OUT) when make deb
+# built it from this same tree.
+TRIXIE_DIR = $(BUILD)/trixie
+E2E_TRIXIE_DEPS := mmdebstrap util-linux iproute2 lintian
+.PHONY: deps-e2e-trixie e2e-trixie
+deps-e2e-trixie:
+	@scripts/install-deps.sh $(BUILD_DEPS) $(DEB_DEPS) $(E2E_TRIXIE_DEPS)
+
+e2e-trixie: deps-e2e-trixie
+	scripts/build-deb.sh --if-changed $(DEB_OUT)
+	Tests/EndToEnd/trixie/run $(DEB_OUT) $(TRIXIE_DIR)
 
 # Known-answer vectors for the schemes, remade by the real tools (doveadm,
 # mkpasswd, htpasswd, openssl, pgcrypto, PHP, passlib): see the script.

@@ -47,7 +47,7 @@ struct DoctorTests {
     "saslauthd-workers", "socket-exists", "socket-permissions", "postfix-sasl-group", "socket-connect",
     "postfix-sasl-services", "socket-in-chroot", "smtpd-conf", "sasl-pwcheck-method", "sasl-mech-list",
     "saslauthd-path", "smtpd-sasl-security", "smtpd-sasl-local-domain", "pam-service", "pam-auth-line",
-    "pam-account-line", "pam-module", "config-file", "config-permissions", "database",
+    "pam-account-line", "pam-module", "config-file", "config-permissions", "database", "saslauthd-unit", "pg-hba",
   ]
 
   @Test("the correct setup: every check ok, only -c's warning, exit 0")
@@ -237,16 +237,8 @@ struct DoctorTests {
     DoctorFault(
       "the socket outside Postfix's chroot", fails: ["socket-in-chroot"],
       fix: ["-m /var/spool/postfix/var/run/saslauthd"], evidence: ["outside"]
-    ) { tree in
-      try tree.edit("/etc/default/saslauthd") {
-        $0.replacingOccurrences(of: "/var/spool/postfix/var/run/saslauthd", with: "/var/run/saslauthd")
-      }
-      try tree.setProcesses(
-        DoctorTree.saslauthdCommand.map { $0 == DoctorTree.runDirectory ? "/var/run/saslauthd" : $0 }, pids: [4242])
-      try tree.remove("/var/run/saslauthd")
-      try tree.makeDirectory("/var/run/saslauthd", mode: 0o710, group: DoctorTree.saslGID)
-      try tree.listen(at: "/var/run/saslauthd/mux")
-      try tree.remove(DoctorTree.runDirectory + "/mux")
+    ) {
+      try $0.moveSocketOutOfChroot()
     },
     DoctorFault(
       "saslauthd_path repeats the chroot", fails: ["saslauthd-path"], fix: ["saslauthd_path: /var/run/saslauthd/mux"],
