@@ -6,6 +6,7 @@
 #   make deb      the Debian package libpam-swiftsql, from a clean copy, checked by lintian
 #   make e2e      install that package, then Postfix, Dovecot, saslauthd and PostgreSQL
 #                 against it, end to end; then its install/upgrade/remove/purge cycle
+#   make e2e-trixie   the same on Debian 13 (trixie), in a root made by mmdebstrap
 #
 # Every target installs the Debian packages it needs when they are missing.
 
@@ -32,11 +33,12 @@ DEMO_DEPS := sasl2-bin sqlite3 whois
 # libpam-mysql: the real pam_mysql that PamMySQLSideBySideTests runs beside
 # the module; openssl: the certificates of the MariaDB TLS test; argon2: the
 # reference tool, for Argon2 rows of chosen cost; fail2ban: fail2ban-regex,
-# which reads the module's failure lines through the shipped filter.
+# which reads the module's failure lines through the shipped filter;
+# pamtester: the password change and session calls of PasswordChangeTests.
 TEST_DEPS := postgresql sasl2-bin sqlite3 whois dovecot-core strace procps binutils gcc libc6-dev libpam0g-dev python3 \
-  man-db mariadb-server valgrind libpam-mysql openssl argon2 fail2ban
+  man-db mariadb-server valgrind libpam-mysql openssl argon2 fail2ban pamtester
 # make deb: debhelper and lintian (debian/control Build-Depends: BUILD_DEPS and python3).
-DEB_DEPS := build-essential debhelper fakeroot lintian python3 man-db
+DEB_DEPS := build-essential debhelper fakeroot lintian python3 man-db libpam-modules
 # make e2e: the real mail chain (Postfix is preseeded to "No configuration").
 # libsasl2-modules has the PLAIN and LOGIN mechanisms for Postfix's smtpd,
 # libnet-ssleay-perl swaks's STARTTLS (both only Recommended, so named here).
@@ -187,11 +189,40 @@ deps-e2e:
 	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections; fi
 	@scripts/install-deps.sh $(E2E_DEPS)
 
+# make doveconf24-check: the Dovecot 2.4 files of Tests/Corpus loaded by the real
+# doveconf of Debian 13 (Dovecot 2.4.1) in a root made by mmdebstrap (kept in
+# $(BUILD)/doveconf24), whose SQL passdb query must be the one pam_swiftsql
+# reads (Tests/Corpus/dovecot24-queries.tsv, checked against our reader by
+# DoveconfAgreementTests in make check). Needs root and the Debian mirror.
+.PHONY: doveconf24-check
+doveconf24-check:
+	@scripts/install-deps.sh mmdebstrap
+	Tests/EndToEnd/doveconf24-check $(BUILD)/doveconf24
+
 # Root only, and it changes the system while it runs (it purges and installs
 # libpam-swiftsql, writes /etc/postfix, /etc/pam.d/smtp, /etc/pam.d/dovecot
 # and listens on /dev/log); everything is put back when it ends.
 e2e: deb deps-e2e
 	Tests/EndToEnd/run $(DEB_OUT)
+
+# make e2e-trixie (CI runs it after make e2e): the package on Debian 13, in
+# a root that mmdebstrap makes from this machine's Debian mirror (kept as a
+# tarball in $(TRIXIE_DIR) between runs): the same source built there and
+# checked by both releases' lintian, then README.Debian's set-up of Postfix
+# 3.10, saslauthd.service, Dovecot 2.4, PostgreSQL 17 and SQLite, driven end
+# to end, then upgrade, remove and purge (Tests/EndToEnd/trixie/run). Root
+# only; the root's daemons run in namespaces of their own, so this machine's
+# ports, /dev/log and /run are not touched. It reuses $(DEB_OUT) when make deb
+# built it from this same tree.
+TRIXIE_DIR = $(BUILD)/trixie
+E2E_TRIXIE_DEPS := mmdebstrap util-linux iproute2 lintian
+.PHONY: deps-e2e-trixie e2e-trixie
+deps-e2e-trixie:
+	@scripts/install-deps.sh $(BUILD_DEPS) $(DEB_DEPS) $(E2E_TRIXIE_DEPS)
+
+e2e-trixie: deps-e2e-trixie
+	scripts/build-deb.sh --if-changed $(DEB_OUT)
+	Tests/EndToEnd/trixie/run $(DEB_OUT) $(TRIXIE_DIR)
 
 # Known-answer vectors for the schemes, remade by the real tools (doveadm,
 # mkpasswd, htpasswd, openssl, pgcrypto, PHP, passlib): see the script.

@@ -1387,6 +1387,8 @@ def main():
     parser.add_argument("--shell", metavar="COMMAND",
                         help="set up, run COMMAND with sh in the namespace (the servers up; BENCH_* variables), "
                              "tear down: for profiling by hand; measures nothing")
+    parser.add_argument("--timing-only", action="store_true",
+                        help="set up, print the unknown-vs-wrong study, nothing else timed")
     parser.add_argument("--profile-only", action="store_true",
                         help="set up, count instructions (callgrind) and print them; no timed measurement")
     parser.add_argument("--daemon", help="swiftsql-authd, for rows h and i and its targets")
@@ -1426,6 +1428,12 @@ def main():
             log(f"running {args.shell!r}; services bench-permit, bench-swiftsql-SCHEME, bench-mysql-SCHEME")
             status = subprocess.run(["/bin/sh", "-c", args.shell], env=environment).returncode
             raise SystemExit(status)
+        if args.timing_only:
+            for table, values in bench.measure_timing().items():
+                print(f"{table:<52} unknown/wrong {values['unknown_over_wrong']:.3f} "
+                      f"(unknown {values['unknown_p50_ms']:.3f} ms, wrong {values['wrong_p50_ms']:.3f} ms, "
+                      f"{values['pairs']} pairs)")
+            raise SystemExit(0)
         if args.profile_only:
             print("\n".join(profile_lines(bench.measure_profile())))
             raise SystemExit(0)
@@ -1460,7 +1468,7 @@ def main():
     except KeyboardInterrupt:
         log("interrupted; tearing down")
         status = 130
-    except SystemExit as done:  # --shell, --profile-only
+    except SystemExit as done:  # --shell, --timing-only, --profile-only
         status = done.code or 0
         bench.cleanup()
         return status

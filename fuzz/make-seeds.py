@@ -86,6 +86,41 @@ def query_seeds():
         for flags in (0x0C, 0x0D, 0x0E):  # positional, numbered, backslash escapes; %w and %{reason} allowed
             write("query-template", f"{index:02d}-{flags:02x}", bytes([flags]) + query.encode() + b"\0alice@example.org")
     write("query-template", "mariadb", b"\x02SELECT password FROM users WHERE email = '%u' AND n <> 'a\\'b'\0Bob@Example.ORG")
+    dovecot_query_seeds()
+
+
+# Dovecot 2.3 modifiers and variables, literals with variables (prefetch),
+# the service choosing a column (iRedMail, ISPConfig), Dovecot 2.4 (flag 0x10)
+# and MariaDB's "…" strings (flag 0x20).
+DOVECOT_QUERIES = [
+    (0x0C, "SELECT password, '/var/vmail/%d/%n' AS userdb_home, 'maildir:/var/vmail/%d/%n' AS userdb_mail "
+           "FROM mailbox WHERE username = '%u' AND active = '1'"),
+    (0x0D, "SELECT password, CONCAT('/srv/%d/', maildir) AS home FROM users WHERE email = '%n@%d' AND note = 'it''s'"),
+    (0x0E, "SELECT '/var/vmail/%Ld/%Ln' AS userdb_home, m.password AS password FROM mailboxes AS m "
+           "WHERE m.local_part = '%Ln' AND d.name = '%Ld'"),
+    (0x0C, "SELECT password FROM t WHERE a = '%Lu' AND b = '%Ud' AND c = '%Tn' AND d = '%L{user}' AND e = '%Lc'"),
+    (0x0D, "SELECT password FROM t WHERE u = %u AND l = %l AND a = %a AND k = %k AND p = %p AND x = %{domain_first}"),
+    (0x0C, "SELECT password FROM t WHERE u = %u AND x = %Mu AND y = %1n AND z = %h AND m = %m"),
+    (0x0E, "SELECT mailbox.password FROM mailbox,domain WHERE mailbox.username='%u' AND mailbox.enable%Ls%Lc=1"),
+    (0x0E, "SELECT email AS user, password FROM mail_user WHERE (login = '%u' OR email = '%u') AND `disable%Ls` = 'n'"),
+    (0x0D, "SELECT password FROM t WHERE username = '%u' AND \"enable%Ls\" = 1 AND %s_ok AND x%u = 1"),
+    (0x1D, "SELECT password FROM users WHERE userid = '%{user | username}' AND domain = '%{user | domain}'"),
+    (0x1C, "SELECT password FROM t WHERE u = '%{user | lower}' AND n = %{user | username | lower} "
+           "AND p = %{protocol} AND r = '%{remote_ip | default('none')}' AND l = %{local_ip} AND s LIKE 'a%' "
+           "AND q = '%%{user}' AND m = 7 % 2"),
+    (0x1C, "SELECT mailbox.password FROM mailbox WHERE mailbox.username='%{user | lower}' "
+           "AND mailbox.`enable%{protocol | lower}%{secured | lower}`=1"),
+    (0x1D, "SELECT password FROM t WHERE u = %{user | md5} AND v = %{user + 1} AND w = %{passdb:x} "
+           "AND y = %{user | default(\"it\\'s\")}"),
+    (0x2E, "SELECT password, \"/home/%n\" AS userdb_home FROM users WHERE email = \"%u\" AND n <> \"a\\\"b\""),
+    (0x0D, "SELECT password FROM t WHERE h = '/var/%n\\x' AND e = E'%n-%d'"),
+]
+
+
+def dovecot_query_seeds():
+    for index, (flags, query) in enumerate(DOVECOT_QUERIES):
+        for login in (b"alice@example.org", b"Bob.O'Brien@Example.ORG"):
+            write("query-template", f"dovecot-{index:02d}", bytes([flags]) + query.encode() + b"\0" + login)
 
 
 def config_seeds():
@@ -135,6 +170,21 @@ def config_seeds():
         for place in (0, 1, 3, 5):
             data = bytes([flags, place]) + text + b"\0" + b"\0".join(a.encode() for a in arguments)
             write("config", f"{name}-{place}", data)
+    corpus_config_seeds()
+
+
+def corpus_config_seeds():
+    """The real files of Tests/Corpus, each read as it is meant to be."""
+    folder = os.path.join(ROOT, "Tests", "Corpus")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".md") or name.endswith("pam.d") or name.endswith("-imap"):
+            continue
+        text = open(os.path.join(folder, name), "rb").read()
+        if name.startswith("pam_pgsql") or name.startswith("cyrus"):
+            flags, arguments = 0x1A, [b"config_file=/etc/" + name.encode()]
+        else:
+            flags, arguments = 0x02, []
+        write("config", f"corpus-{name}", bytes([flags, 0]) + text + b"\0" + b"\0".join(arguments))
 
 
 def connection_seeds():

@@ -1,6 +1,7 @@
 // The module's C entry points, exported by name (exports.map) and nothing
-// else. Each only hands over to PAMModule, so all three are the same shape
-// and none can trap.
+// else: one for each PAM type a stack may list the module for (auth,
+// account, session, password). Each only hands over to PAMModule, so all
+// are the same shape and none can trap.
 
 import SwiftSQLPAM
 
@@ -23,4 +24,25 @@ public func pam_sm_setcred(
   _ pamh: OpaquePointer?, _ flags: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
   PAMModule.setCredentials()
+}
+
+@_cdecl("pam_sm_open_session")
+public func pam_sm_open_session(
+  _ pamh: OpaquePointer?, _ flags: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+  PAMModule.openSession()
+}
+
+@_cdecl("pam_sm_close_session")
+public func pam_sm_close_session(
+  _ pamh: OpaquePointer?, _ flags: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+  PAMModule.closeSession()
+}
+
+@_cdecl("pam_sm_chauthtok")
+public func pam_sm_chauthtok(
+  _ pamh: OpaquePointer?, _ flags: Int32, _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+) -> Int32 {
+  PAMModule.changePassword(pamh, flags: flags, argc: argc, argv: argv)
 }

@@ -23,6 +23,9 @@ public enum AuthFailure: Error, Equatable, Sendable {
   case passwordExpired
   /// The database cannot be reached, or did not answer in time.
   case unavailable(String)
+  /// A password change (pam_sm_chauthtok) did not store the new password:
+  /// it was refused (empty), or the update did not take.
+  case newPasswordRefused(String)
   /// The configuration is wrong; the text says what to fix.
   case misconfigured(String)
   /// Something that should not happen, e.g. PAM refused to give the login.
@@ -39,6 +42,7 @@ public enum AuthFailure: Error, Equatable, Sendable {
     case .accountExpired: "account expired (account_query: expired is true)"
     case .passwordExpired: "password must be changed (account_query: password_expired is true)"
     case .unavailable(let detail): "database unavailable: \(detail)"
+    case .newPasswordRefused(let detail): "password not changed: \(detail)"
     case .misconfigured(let detail): "configuration error: \(detail)"
     case .internalError(let detail): "internal error: \(detail)"
     }

@@ -1,10 +1,14 @@
 // Turns the configuration file's text and the module arguments from the PAM
 // service file into one checked `Configuration`: settings in the order
 // defaults → file → arguments, queries compiled into bound parameters, and
-// every problem reported with the key and where it was written. Unknown keys
-// become warnings (logged, then ignored); a bad value is an error, so the
-// module answers PAM_SERVICE_ERR instead of running with a setting it did
-// not understand.
+// every problem reported with the key and where it was written. The file is
+// pam_swiftsql.conf's key = value lines (Dovecot 2.3's dovecot-sql.conf.ext
+// syntax), or a Dovecot 2.4 dovecot.conf (DovecotConfig), whose queries use
+// Dovecot 2.4's variables. Unknown keys become warnings (logged, then
+// ignored), except Dovecot's own keys the module has no use for
+// (user_query, iterate_query, …), which are only noted at debug level; a bad
+// value is an error, so the module answers PAM_SERVICE_ERR instead of
+// running with a setting it did not understand.
 
 /// Module arguments that are not settings.
 public struct ModuleArguments: Equatable, Sendable {
@@ -62,10 +66,19 @@ public struct Configuration: Sendable {
   /// The transparent upgrade, when password_update_query and upgrade_scheme
   /// are set.
   public let upgrade: Upgrade?
+  /// The password change (pam_sm_chauthtok), when password_update_query
+  /// is set: the scheme new passwords are stored in (password_scheme, else
+  /// upgrade_scheme) and the query.
+  public let passwordChange: PasswordChange?
   /// The audit statements, by step and outcome.
   public let audit: Audit
   /// Unknown keys and arguments, to be logged once.
   public let warnings: [String]
+  /// Settings accepted and not used (Dovecot's userdb keys, …), to be
+  /// logged once at debug level.
+  public let notes: [String]
+  /// The variable syntax the queries were written in.
+  public let querySyntax: QuerySyntax
 
   /// The scheme of the decoy an unknown login is checked against before
   /// any row has been verified (after that, decoys take the shape of the
@@ -78,6 +91,25 @@ public struct Configuration: Sendable {
     public let scheme: String
     public let query: CompiledQuery
   }
+
+  /// Store a new password, hashed in `scheme`, with `query`.
+  public struct PasswordChange: Sendable {
+    public let scheme: String
+    public let query: CompiledQuery
+  }
+
+  /// Why a password cannot be changed with this configuration.
+  public static let passwordChangeNotConfigured =
+    "password changes need password_update_query (with %w, the new value) and password_scheme or upgrade_scheme"
+
+  /// Dovecot's dovecot-sql.conf.ext keys that a PAM module has no use for:
+  /// accepted, noted at debug level, never warned about.
+  public static let dovecotKeysNotUsed: [String: String] = [
+    "user_query": "it is Dovecot's userdb lookup",
+    "iterate_query": "it lists users for doveadm",
+    "update_query": "it is Dovecot's credentials update (pam_swiftsql's is password_update_query)",
+    "userdb_warning_disable": "it silences a Dovecot userdb warning",
+  ]
 
   /// Statements run after a step's answer is decided.
   public struct Audit: Sendable {
@@ -117,31 +149,47 @@ extension Configuration {
     let path = arguments.configPath
     var settings = Settings()
     var warnings: [String] = []
-    /// Where each key was last set, for errors found after merging.
+    var notes: [String] = []
+    var syntax = QuerySyntax.dovecot23
+    /// Where each key was last set, and how it was called there, for errors
+    /// found after merging.
     var places: [String: String] = [:]
+    var labels: [String: String] = [:]
     func place(of key: String) -> String { places[key] ?? "the defaults" }
+    func label(of key: String) -> String { labels[key] ?? key }
 
     if let fileText {
-      let entries: [ConfigEntry]
-      do {
-        entries = try ConfigFile.parse(fileText)
-      } catch {
-        throw ConfigurationError("\(path) line \(error.line): \(error.message)")
+      var entries: [(key: String, value: String, line: Int, label: String)] = []
+      if DovecotConfig.isDovecotConf(fileText) {
+        let dovecot = try DovecotConfig.read(fileText, path: path)
+        entries = dovecot.settings.map { ($0.key, $0.value, $0.line, $0.label) }
+        warnings += dovecot.warnings
+        notes += dovecot.notes
+        syntax = .dovecot24
+      } else {
+        do {
+          entries = try ConfigFile.parse(fileText).map { ($0.key, $0.value, $0.line, $0.key) }
+        } catch {
+          throw ConfigurationError("\(path) line \(error.line): \(error.message)")
+        }
       }
       var seen: Set<String> = []
       for entry in entries {
         let place = "\(path) line \(entry.line)"
         if !seen.insert(entry.key).inserted {
-          warnings.append("\(entry.key) is set more than once in \(path); line \(entry.line) wins")
+          warnings.append("\(entry.label) is set more than once in \(path); line \(entry.line) wins")
         }
         do {
           if try settings.set(entry.key, to: entry.value) {
             places[entry.key] = place
+            labels[entry.key] = entry.label
+          } else if let why = dovecotKeysNotUsed[entry.key] {
+            notes.append("\(entry.key) in \(place) is not used: \(why)")
           } else {
             warnings.append("unknown key '\(entry.key)' in \(place) is ignored")
           }
         } catch {
-          throw ConfigurationError("\(entry.key) in \(place): \(error.message)")
+          throw ConfigurationError("\(entry.label) in \(place): \(error.message)")
         }
       }
     }
@@ -149,6 +197,7 @@ extension Configuration {
       do {
         if try settings.set(key, to: value) {
           places[key] = "the module arguments"
+          labels[key] = key
         } else {
           warnings.append("unknown module argument '\(key)=…' is ignored")
         }
@@ -161,36 +210,40 @@ extension Configuration {
     }
 
     let origin = fileText == nil ? "the module arguments (there is no \(path))" : path
+    let dovecot24 = syntax == .dovecot24
     guard settings.connect != nil else {
-      throw ConfigurationError("connect is not set in \(origin): give a connection string or a database file")
+      throw ConfigurationError(
+        "connect is not set in \(origin): "
+          + (dovecot24
+            ? "give sql_driver and a 'pgsql HOST { … }' or 'mysql HOST { … }' section, or sqlite_path"
+            : "give a connection string or a database file"))
     }
     guard let passwordTemplate = settings.passwordQuery else {
       throw ConfigurationError(
-        "password_query is not set in \(origin): give the query that returns the stored hash")
+        dovecot24
+          ? "\(origin) has no SQL passdb query: give 'passdb sql { query = … }', the query that returns the "
+            + "stored hash"
+          : "password_query is not set in \(origin): give the query that returns the stored hash")
     }
     if !isKnownScheme(settings.defaultPassScheme) {
       throw ConfigurationError(
-        "default_pass_scheme in \(place(of: "default_pass_scheme")): '\(settings.defaultPassScheme)' "
-          + "is not a scheme this module verifies")
+        "\(label(of: "default_pass_scheme")) in \(place(of: "default_pass_scheme")): "
+          + "'\(settings.defaultPassScheme)' is not a scheme this module verifies")
     }
 
-    let style = settings.driver.placeholderStyle
-    let escapes = settings.driver.backslashEscapes
-    let passwordQuery = try compileLoginQuery(
-      "password_query", passwordTemplate, style: style, backslashEscapes: escapes, place: place(of: "password_query"))
+    let compiler = QueryCompiler(driver: settings.driver, syntax: syntax)
+    let passwordQuery = try compiler.loginQuery(
+      label(of: "password_query"), passwordTemplate, place: place(of: "password_query"))
     var accountQuery: CompiledQuery? = nil
     if let accountTemplate = settings.accountQuery {
-      accountQuery = try compileLoginQuery(
-        "account_query", accountTemplate, style: style, backslashEscapes: escapes, place: place(of: "account_query"))
+      accountQuery = try compiler.loginQuery(
+        label(of: "account_query"), accountTemplate, place: place(of: "account_query"))
     }
-    let upgrade = try resolveUpgrade(settings, place: place, canGenerateScheme: canGenerateScheme)
+    let (upgrade, passwordChange) = try resolveUpdates(
+      settings, compiler: compiler, place: place, canGenerateScheme: canGenerateScheme)
     func auditQuery(_ key: String, _ template: String?) throws(ConfigurationError) -> CompiledQuery? {
       guard let template else { return nil }
-      do {
-        return try QueryTemplate.compile(template, style: style, backslashEscapes: escapes, allowsReason: true)
-      } catch {
-        throw ConfigurationError("\(key) in \(place(of: key)): \(error.reason)")
-      }
+      return try compiler.compile(key, template, place: place(of: key), allowsReason: true)
     }
     let audit = Audit(
       authSuccess: try auditQuery("auth_success_query", settings.authSuccessQuery),
@@ -198,59 +251,81 @@ extension Configuration {
       accountSuccess: try auditQuery("account_success_query", settings.accountSuccessQuery),
       accountFailure: try auditQuery("account_failure_query", settings.accountFailureQuery))
     return Configuration(
-      settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, upgrade: upgrade, audit: audit,
-      warnings: warnings)
+      settings: settings, passwordQuery: passwordQuery, accountQuery: accountQuery, upgrade: upgrade,
+      passwordChange: passwordChange, audit: audit, warnings: warnings, notes: notes, querySyntax: syntax)
   }
 
-  /// password_update_query and upgrade_scheme: both or neither; the query
-  /// binds the new value (%w) and the login; the scheme is one the module
-  /// can make.
-  static func resolveUpgrade(
-    _ settings: Settings, place: (String) -> String, canGenerateScheme: (String) -> Bool
-  ) throws(ConfigurationError) -> Upgrade? {
-    switch (settings.passwordUpdateQuery, settings.upgradeScheme) {
-    case (nil, nil):
-      return nil
-    case (.some, nil):
-      throw ConfigurationError(
-        "password_update_query in \(place("password_update_query")) needs upgrade_scheme, e.g. upgrade_scheme = ARGON2ID"
-      )
-    case (nil, .some):
-      throw ConfigurationError(
-        "upgrade_scheme in \(place("upgrade_scheme")) needs password_update_query, "
-          + "e.g. UPDATE users SET password = '%w' WHERE username = '%n' AND domain = '%d'")
-    case (.some(let template), .some(let scheme)):
-      guard canGenerateScheme(scheme) else {
+  /// password_update_query, upgrade_scheme and password_scheme: the query
+  /// needs a scheme to store new values in (password_scheme for password
+  /// changes, upgrade_scheme for upgrades and, without password_scheme,
+  /// for changes too); each scheme needs the query, and must be one the
+  /// module can make. The query binds the new value (%w) and the login.
+  static func resolveUpdates(
+    _ settings: Settings, compiler: QueryCompiler, place: (String) -> String, canGenerateScheme: (String) -> Bool
+  ) throws(ConfigurationError) -> (Upgrade?, PasswordChange?) {
+    guard let template = settings.passwordUpdateQuery else {
+      if settings.upgradeScheme != nil {
         throw ConfigurationError(
-          "upgrade_scheme in \(place("upgrade_scheme")): the module cannot make new '\(scheme)' values; "
+          "upgrade_scheme in \(place("upgrade_scheme")) needs password_update_query, "
+            + "e.g. UPDATE users SET password = '%w' WHERE username = '%n' AND domain = '%d'")
+      }
+      if settings.passwordScheme != nil {
+        throw ConfigurationError(
+          "password_scheme in \(place("password_scheme")) is the scheme password changes store; it needs "
+            + "password_update_query, e.g. UPDATE users SET password = '%w' WHERE username = '%n' AND domain = '%d'")
+      }
+      return (nil, nil)
+    }
+    guard let changeScheme = settings.passwordScheme ?? settings.upgradeScheme else {
+      throw ConfigurationError(
+        "password_update_query in \(place("password_update_query")) needs upgrade_scheme (to rehash weaker values "
+          + "at login) or password_scheme (for password changes only), e.g. upgrade_scheme = ARGON2ID")
+    }
+    for key in ["upgrade_scheme", "password_scheme"] {
+      let scheme = key == "upgrade_scheme" ? settings.upgradeScheme : settings.passwordScheme
+      if let scheme, !canGenerateScheme(scheme) {
+        throw ConfigurationError(
+          "\(key) in \(place(key)): the module cannot make new '\(scheme)' values; "
             + "use e.g. ARGON2ID, BLF-CRYPT or SHA512-CRYPT")
       }
-      let query = try compileLoginQuery(
-        "password_update_query", template, style: settings.driver.placeholderStyle,
-        backslashEscapes: settings.driver.backslashEscapes, place: place("password_update_query"), allowsNewHash: true)
-      guard query.parameters.contains(where: { $0.variable == .newHash }) else {
-        throw ConfigurationError(
-          "password_update_query in \(place("password_update_query")) does not store %w, the new value")
-      }
-      return Upgrade(scheme: scheme, query: query)
+    }
+    let query = try compiler.loginQuery(
+      "password_update_query", template, place: place("password_update_query"), allowsNewHash: true)
+    guard query.variables.contains(.newHash) else {
+      throw ConfigurationError(
+        "password_update_query in \(place("password_update_query")) does not store %w, the new value")
+    }
+    let upgrade = settings.upgradeScheme.map { Upgrade(scheme: $0, query: query) }
+    return (upgrade, PasswordChange(scheme: changeScheme, query: query))
+  }
+}
+
+/// Compiles the configured queries in one placeholder style and syntax,
+/// with errors that name the key and where it was written.
+struct QueryCompiler {
+  let driver: Driver
+  let syntax: QuerySyntax
+
+  func compile(
+    _ key: String, _ template: String, place: String, allowsNewHash: Bool = false, allowsReason: Bool = false
+  ) throws(ConfigurationError) -> CompiledQuery {
+    do {
+      return try QueryTemplate.compile(
+        template, style: driver.placeholderStyle, syntax: syntax, backslashEscapes: driver.backslashEscapes,
+        doubleQuotedStrings: driver.doubleQuotedStrings, allowsNewHash: allowsNewHash, allowsReason: allowsReason)
+    } catch {
+      throw ConfigurationError("\(key) in \(place): \(error.reason)")
     }
   }
 
   /// Compiles a query that looks up one login. It must bind the login
   /// (%u, or %n): a query without it would return the same row for every
   /// login, and with a one-row table every login would share one password.
-  static func compileLoginQuery(
-    _ key: String, _ template: String, style: PlaceholderStyle, backslashEscapes: Bool, place: String,
-    allowsNewHash: Bool = false
+  func loginQuery(
+    _ key: String, _ template: String, place: String, allowsNewHash: Bool = false
   ) throws(ConfigurationError) -> CompiledQuery {
-    let query: CompiledQuery
-    do {
-      query = try QueryTemplate.compile(
-        template, style: style, backslashEscapes: backslashEscapes, allowsNewHash: allowsNewHash)
-    } catch {
-      throw ConfigurationError("\(key) in \(place): \(error.reason)")
-    }
-    let variables = query.parameters.map { $0.variable }
+    let query = try compile(key, template, place: place, allowsNewHash: allowsNewHash)
+    let variables = query.variables
     guard variables.contains(.user) || variables.contains(.username) else {
       throw ConfigurationError(
         "\(key) in \(place) does not use the login (%u, or %n with %d), so it would return the same row "

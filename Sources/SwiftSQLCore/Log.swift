@@ -17,6 +17,10 @@ public struct Log {
     self.write = write
   }
 
+  /// The same log with debug lines on or off (a configuration's `debug`
+  /// is known only once it is read).
+  public func debugging(_ enabled: Bool) -> Log { Log(debugEnabled: enabled, write: write) }
+
   /// A log that drops everything.
   public static var silent: Log { Log(debugEnabled: false) { _, _ in } }
 

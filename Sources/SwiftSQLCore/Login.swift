@@ -9,16 +9,42 @@
 public struct Login: Equatable, Sendable {
   public let localPart: String
   public let domain: String
+  /// The domain as the login gave it, before it was lower-cased (DIGEST-MD5
+  /// hashes the realm as Dovecot does, see `dovecotUser`).
+  public let givenDomain: String
   public var full: String { domain.isEmpty ? localPart : localPart + "@" + domain }
+
+  /// The login as Dovecot's default auth_username_format (`%Lu`, 2.4's
+  /// `%{user | lower}`) makes it: ASCII letters lower-cased, every other
+  /// character as given (Dovecot's str_lcase), split at the last `@`.
+  public var dovecotUser: (user: String, realm: String) {
+    (QueryFilter.lower.apply(localPart), QueryFilter.lower.apply(givenDomain))
+  }
+
+  /// Dovecot's `%{domain_first}`: what follows the first `@` of the login,
+  /// up to a second `@` (for `a@b@c`, `b`; for `a@b`, the domain).
+  public var domainFirst: String {
+    let bytes = Array(full.utf8)
+    guard let first = bytes.firstIndex(of: UInt8(ascii: "@")) else { return "" }
+    let rest = bytes[(first + 1)...]
+    let stop = rest.firstIndex(of: UInt8(ascii: "@")) ?? rest.endIndex
+    return String(decoding: rest[..<stop], as: UTF8.self)
+  }
 
   /// The limits of RFC 5321 §4.5.3.1 that mail servers enforce.
   public static let maximumBytes = 320
   public static let maximumLocalPartBytes = 64
   public static let maximumDomainBytes = 255
 
-  init(localPart: String, domain: String) {
+  init(localPart: String, domain: String, givenDomain: String? = nil) {
     self.localPart = localPart
     self.domain = domain
+    self.givenDomain = givenDomain ?? domain
+  }
+
+  /// Two logins are the same login when they bind the same values.
+  public static func == (lhs: Login, rhs: Login) -> Bool {
+    lhs.localPart == rhs.localPart && lhs.domain == rhs.domain
   }
 
   /// Parses the login PAM handed over.
@@ -57,7 +83,7 @@ public struct Login: Equatable, Sendable {
     if local.isEmpty { throw .emptyLocalPart }
     // The limits apply to what is bound: after a default domain is added and
     // the domain lower-cased (which can make some characters longer).
-    let login = Login(localPart: local, domain: domain.lowercased())
+    let login = Login(localPart: local, domain: domain.lowercased(), givenDomain: domain)
     let total = login.full.utf8.count
     if total > maximumBytes { throw .tooLong(bytes: total) }
     if login.localPart.utf8.count > maximumLocalPartBytes {

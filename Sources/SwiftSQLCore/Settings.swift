@@ -23,6 +23,10 @@ public enum Driver: String, Sendable, CaseIterable {
   /// Whether a backslash escapes a quote inside '…' (MariaDB's default
   /// sql_mode); PostgreSQL and SQLite follow the standard.
   public var backslashEscapes: Bool { self == .mysql }
+
+  /// Whether "…" is a string (MariaDB's default sql_mode, without
+  /// ANSI_QUOTES) rather than a name.
+  public var doubleQuotedStrings: Bool { self == .mysql }
 }
 
 /// The module's settings. The defaults here are the documented ones.
@@ -40,6 +44,9 @@ public struct Settings: Equatable, Sendable {
   /// scheme than `upgradeScheme`; binds %w to the new value.
   public var passwordUpdateQuery: String? = nil
   public var upgradeScheme: String? = nil
+  /// The scheme a password change (pam_sm_chauthtok) stores the new
+  /// password in; upgrade_scheme when not set.
+  public var passwordScheme: String? = nil
   public var connectTimeout: Int = 5
   public var queryTimeout: Int = 5
   public var nullok = false
@@ -186,8 +193,16 @@ extension Settings {
       settings.passwordQuery = value.isEmpty ? nil : value
     },
     SettingOption(
+      key: "password_scheme",
+      summary: "The scheme a password change (passwd, pamtester chauthtok) stores new passwords in "
+        + "(default: upgrade_scheme)."
+    ) { (settings: inout Settings, value: String) throws(SettingProblem) in
+      settings.passwordScheme = value.isEmpty ? nil : value.uppercased()
+    },
+    SettingOption(
       key: "password_update_query",
-      summary: "Optional UPDATE that stores %w, a fresh hash in upgrade_scheme, after a login with a weaker scheme."
+      summary: "Optional UPDATE that stores %w, a fresh hash: after a login with a scheme weaker than "
+        + "upgrade_scheme, and for a password change."
     ) { (settings: inout Settings, value: String) throws(SettingProblem) in
       settings.passwordUpdateQuery = value.isEmpty ? nil : value
     },

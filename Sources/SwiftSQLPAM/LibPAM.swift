@@ -1,5 +1,6 @@
 // The module's boundary to libpam: every pam_* function the module calls is
-// wrapped here once (pam_get_user, pam_get_authtok, pam_get_item,
+// wrapped here once (pam_get_user, pam_get_authtok for the password and the
+// old password, pam_get_item,
 // pam_set_data, pam_get_data, pam_syslog). The handle is borrowed from the
 // application for one call and never owned. (The tool's direct PAM driver,
 // which uses the application side of libpam, has its own boundary file.)
@@ -28,9 +29,19 @@ struct PAMHandle {
   /// (`try_first_pass`/`use_first_pass`) or through the conversation. It is
   /// borrowed: PAM keeps and finally overwrites it. PAM_CONV_AGAIN becomes
   /// PAM_INCOMPLETE, as the Module Writers' Guide asks.
-  func password() -> Result<Password, PAMCodeError> {
+  /// In pam_chauthtok, libpam asks for the new password twice instead
+  /// ("New password", "Retype new password") and fails with PAM_AUTHTOK_ERR
+  /// when the two differ.
+  func password() -> Result<Password, PAMCodeError> { authenticationToken(PAM_AUTHTOK) }
+
+  /// `pam_get_authtok(PAM_OLDAUTHTOK)`: in pam_chauthtok, the current
+  /// password, asked for once in the preliminary check and kept by libpam
+  /// for the update.
+  func oldPassword() -> Result<Password, PAMCodeError> { authenticationToken(PAM_OLDAUTHTOK) }
+
+  private func authenticationToken(_ item: Int32) -> Result<Password, PAMCodeError> {
     var token: UnsafePointer<CChar>? = nil
-    let code = pam_get_authtok(raw, PAM_AUTHTOK, &token, nil)
+    let code = pam_get_authtok(raw, item, &token, nil)
     guard code == PAM_SUCCESS, let token else {
       let returned = code == PAM_CONV_AGAIN ? PAM_INCOMPLETE : (code == PAM_SUCCESS ? PAM_AUTH_ERR : code)
       return .failure(PAMCodeError(code: returned, call: "pam_get_authtok"))

@@ -16,6 +16,7 @@ enum PAMResult {
     case .accountDisabled: (PAM_PERM_DENIED, .notice)
     case .accountExpired: (PAM_ACCT_EXPIRED, .notice)
     case .passwordExpired: (PAM_NEW_AUTHTOK_REQD, .notice)
+    case .newPasswordRefused: (PAM_AUTHTOK_ERR, .error)
     case .unavailable: (PAM_AUTHINFO_UNAVAIL, .error)
     case .misconfigured: (PAM_SERVICE_ERR, .error)
     case .internalError: (PAM_SERVICE_ERR, .error)

@@ -183,6 +183,8 @@ struct ConfigurationStore {
       return try keepCurrent(slot, file: file, .invalid(error.message), log: log)
     }
     for warning in configuration.warnings { log.warning(warning) }
+    let debugLog = log.debugging(configuration.settings.debug)
+    for note in configuration.notes { debugLog.debug(note) }
     let loaded = LoadedConfiguration(
       configuration: configuration, decoys: slot.current?.decoys ?? DecoyPool())
     slot.current = loaded

@@ -97,8 +97,9 @@ public struct RuntimeDirectory: UserDirectory {
   }
 
   public func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
-    try runtime.rows(
-      settings: settings, sql: query.sql, values: query.values(for: context), limit: limit, until: deadline, log: log)
+    let statement = try query.statement(for: context)
+    return try runtime.rows(
+      settings: settings, sql: statement.sql, values: statement.values, limit: limit, until: deadline, log: log)
   }
 }
 

@@ -1,5 +1,9 @@
 // DIGEST-MD5: hex MD5("user:realm:password") (RFC 2831's A1 secret), with
-// the login split at its last '@' into user and realm, as Dovecot does.
+// the login split at its last '@' into user and realm and both as Dovecot's
+// default auth_username_format (%Lu) makes them: ASCII letters lower-cased,
+// every other character as given (password-scheme.c, digest_md5_generate,
+// hashes the user Dovecot has after that format). A bare login has an
+// empty realm, as in Dovecot.
 
 import SwiftSQLCore
 
@@ -22,7 +26,8 @@ extension PasswordScheme {
     })
 
   static func digestMD5Secret(_ password: Password, login: Login) -> SecretBytes? {
-    let prefix = Array("\(login.localPart):\(login.domain):".utf8)
+    let (user, realm) = login.dovecotUser
+    let prefix = Array("\(user):\(realm):".utf8)
     return prefix.withUnsafeBytes { LibCrypto.digest(.md5, [$0, password.bytes]) }
   }
 }

@@ -48,7 +48,9 @@ public struct ServeAnswer: Equatable, Sendable {
       ServeAnswer(
         verdict: .outage, level: .error, saslauthdText: "temporary failure: the database is unavailable",
         dovecotCode: "temp_fail", dovecotReason: "Temporary authentication failure")
-    case .misconfigured, .internalError:
+    // (The daemon changes no password: a refused new password cannot come
+    // from a login, and would be an internal error.)
+    case .misconfigured, .internalError, .newPasswordRefused:
       ServeAnswer(
         verdict: .error, level: .error, saslauthdText: "temporary failure: see the server's log",
         dovecotCode: "temp_fail", dovecotReason: "Temporary authentication failure")

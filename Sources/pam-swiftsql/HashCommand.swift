@@ -52,11 +52,12 @@ struct HashCommand: ParsableCommand {
     }
     var login: Login? = nil
     if let user {
-      guard let parsed = try? Login.parse(Array(user.utf8), defaultDomain: nil) else {
-        printToStandardError("pam-swiftsql hash: -u must be a whole login, user@domain")
+      do throws(LoginRejection) {
+        login = try Login.parse(Array(user.utf8), defaultDomain: nil, keepsBareLogin: true)
+      } catch {
+        printToStandardError("pam-swiftsql hash: -u: \(error.reason)")
         throw ExitStatus.usage.code
       }
-      login = parsed
     }
     guard let secret = PasswordInput.readNew(option: password) else {
       printToStandardError("pam-swiftsql hash: no password given, or the two entries differ")

@@ -23,7 +23,9 @@ struct VerifyCommand: ParsableCommand {
   @Option(name: [.customShort("p"), .customLong("password")], help: "The password (else asked for).")
   var password: String?
 
-  @Option(name: [.customShort("u"), .customLong("user")], help: "The login, for schemes that hash it.")
+  @Option(
+    name: [.customShort("u"), .customLong("user")],
+    help: "The login, for schemes that hash it: user@domain, or a bare name (a PostgreSQL role for MD5_POSTGRES).")
   var user: String = "user@example.org"
 
   @Option(
@@ -40,8 +42,14 @@ struct VerifyCommand: ParsableCommand {
       printToStandardError("pam-swiftsql verify: give the stored value as the argument or on standard input")
       throw ExitStatus.usage.code
     }
-    guard let login = try? Login.parse(Array(user.utf8), defaultDomain: nil) else {
-      printToStandardError("pam-swiftsql verify: -u must be a whole login, user@domain")
+    // A bare name too: schemes keyed on the login (MD5_POSTGRES and its
+    // role names, DIGEST-MD5 with an empty realm) are checked against the
+    // login as it is stored.
+    let login: Login
+    do throws(LoginRejection) {
+      login = try Login.parse(Array(user.utf8), defaultDomain: nil, keepsBareLogin: true)
+    } catch {
+      printToStandardError("pam-swiftsql verify: -u: \(error.reason)")
       throw ExitStatus.usage.code
     }
     guard let secret = PasswordInput.read(option: password) else {

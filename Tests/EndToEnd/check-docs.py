@@ -86,13 +86,18 @@ def main():
         ["driver %s is not in the driver entry" % d for d in drivers
          if not driver_entry or not re.search(r"^\.B %s\b" % d, driver_entry.group(1), re.M)]
         + ([] if drivers else ["no cases in enum Driver"]))
-    variables = re.findall(r'\((?:nil|"(\w)"), "([a-z_]+)", \.\w+\)', read("Sources", "SwiftSQLCore", "QueryTemplate.swift"))
+    # Every name of QueryVariables.swift's tables (bound or refused).
+    source = read("Sources", "SwiftSQLCore", "QueryVariables.swift")
+    shorts = re.findall(r'\(ascii\("(.)"\), \.(?:variable|refused)\(', source)
+    longs = re.findall(r'"([a-z_]+)": \.(?:variable|refused)\(', source)
+    for block in re.findall(r"for name in \[(.*?)\]", source, re.S):
+        longs += re.findall(r'"([a-z_]+)"', block)
     queries = section(conf_page, "QUERIES")
     check(
-        "pam_swiftsql.conf(5) documents every query variable of QueryTemplate.swift under QUERIES",
-        ["%%{%s} is not under QUERIES" % long for short, long in variables if "%{" + long + "}" not in queries]
-        + ["%%%s is not under QUERIES" % short for short, long in variables if short and "%" + short not in queries]
-        + ([] if variables else ["no variable table found in QueryTemplate.swift"]))
+        "pam_swiftsql.conf(5) documents every query variable of QueryVariables.swift under QUERIES",
+        ["%%{%s} is not under QUERIES" % long for long in longs if "%{" + long + "}" not in queries]
+        + ["%%%s is not under QUERIES" % short for short in shorts if "%" + short not in queries]
+        + ([] if shorts and longs else ["no variable table found in QueryVariables.swift"]))
     template = read("examples", "pam_swiftsql.conf")
     check(
         "the shipped /etc/pam_swiftsql.conf mentions every key",

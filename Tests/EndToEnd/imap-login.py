@@ -10,10 +10,17 @@ times an answer logs in from an address of its own.
 Prints "OK" or "NO <the server's text>", then the milliseconds the LOGIN
 command took, e.g. "NO [AUTHENTICATIONFAILED] Authentication failed. 2004".
 Exits 0 when the server answered (OK or NO), 1 when it could not be reached.
+With IMAP_STARTTLS=1 in the environment it sends STARTTLS first, as a client
+of a Dovecot that allows no cleartext LOGIN does (the certificate is not
+verified: the tests use a snakeoil one). With IMAP_SELECT=1 it selects INBOX
+after the login, which makes Dovecot open the user's mail storage, and adds
+"SELECT-INBOX-OK" (or -NO) after "OK".
 """
 
 import imaplib
+import os
 import socket
+import ssl
 import sys
 import time
 
@@ -38,10 +45,22 @@ def main():
     except OSError as error:
         print("ERROR %s" % error)
         return 1
+    if os.environ.get("IMAP_STARTTLS") == "1":
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            client.starttls(ssl_context=context)
+        except (imaplib.IMAP4.error, OSError) as error:
+            print("ERROR STARTTLS: %s" % error)
+            return 1
     started = time.monotonic()
     try:
         client.login(login, password)
         answer = "OK"
+        if os.environ.get("IMAP_SELECT") == "1":
+            status, _ = client.select("INBOX")
+            answer += " SELECT-INBOX-" + status
     except imaplib.IMAP4.error as error:
         text = error.args[0] if error.args else ""
         if isinstance(text, bytes):

@@ -247,8 +247,10 @@ postfix_configure() {
   done
 }
 
-# swaks_run MECH LOGIN PASSWORD [swaks options]: SMTP AUTH on
-# 127.0.0.1:$smtp_port; everything swaks printed.
+# SMTP AUTH and IMAP LOGIN as the end-to-end scripts send them, to
+# 127.0.0.1:$smtp_port and 127.0.0.1:$imap_port (set by each script, like
+# $work and $here).
+# swaks_run MECH LOGIN PASSWORD [swaks options]: swaks's whole dialogue.
 swaks_run() {
   local mechanism=$1 login=$2 secret=$3
   shift 3
@@ -264,6 +266,17 @@ swaks_code() {
       code = substr($0, RSTART, RLENGTH); gsub(/[^0-9]/, "", code)
       if (code != "334") { print code; exit }
     }'
+}
+
+# imap LOGIN PASSWORD: one IMAP LOGIN (imap-login.py; STARTTLS first when
+# IMAP_STARTTLS=1) from a client address of its own (127.0.0.N), so that
+# Dovecot's delay for addresses that failed before does not add to the
+# times measured. It runs in $(...) subshells, so the counter lives in a file.
+imap() {
+  local client
+  client=$(($(cat "$work/imap-client" 2>/dev/null || echo 10) + 1))
+  echo "$client" > "$work/imap-client"
+  python3 "$here/imap-login.py" 127.0.0.1 "$imap_port" "$1" "$2" "127.0.0.$client"
 }
 
 # keep_logs DIR FILE...: the run's logs into DIR (emptied first), then the

@@ -123,8 +123,12 @@ getent passwd "$user" >/dev/null || user_created=yes
 apt-get install -y -q "$module_deb" "$daemon_deb" > "$work/apt-install.log" 2>&1 || cat "$work/apt-install.log"
 expect_equal "swiftsql-authd is installed" "install ok installed" \
   "$(dpkg-query -W -f='${Status}' swiftsql-authd 2>/dev/null)"
-for file in /usr/sbin/swiftsql-authd /lib/systemd/system/swiftsql-authd.socket \
-  /lib/systemd/system/swiftsql-authd.service /etc/init.d/swiftsql-authd /etc/default/swiftsql-authd \
+# The units' directory: /lib/systemd/system on Debian 12, /usr/lib/… on 13.
+socket_unit=$(dpkg -L swiftsql-authd | grep '/systemd/system/swiftsql-authd.socket$' | head -1)
+service_unit=$(dpkg -L swiftsql-authd | grep '/systemd/system/swiftsql-authd.service$' | head -1)
+expect "dpkg -L swiftsql-authd lists the socket unit ($socket_unit)" test -n "$socket_unit"
+expect "dpkg -L swiftsql-authd lists the service unit ($service_unit)" test -n "$service_unit"
+for file in /usr/sbin/swiftsql-authd /etc/init.d/swiftsql-authd /etc/default/swiftsql-authd \
   /usr/lib/tmpfiles.d/swiftsql-authd.conf /usr/share/man/man8/swiftsql-authd.8.gz; do
   expect "dpkg -L swiftsql-authd lists $file" bash -c "dpkg -L swiftsql-authd | grep -qx '$file'"
 done
@@ -142,7 +146,7 @@ expect_equal "swiftsql-authd --version" "swiftsql-authd $(dpkg-query -W -f='${Ve
 expect_equal "pam-swiftsql serve runs it" "$(swiftsql-authd --version)" "$(pam-swiftsql serve --version)"
 
 command -v systemd-analyze >/dev/null || echo "    systemd-analyze is missing: install the package systemd"
-security=$(systemd-analyze security --offline=true /lib/systemd/system/swiftsql-authd.service 2>&1)
+security=$(systemd-analyze security --offline=true "$service_unit" 2>&1)
 score=$(printf '%s\n' "$security" | sed -n 's/.*Overall exposure level for swiftsql-authd.service: \([0-9.]*\) \(.*\)/\1 \2/p')
 echo "    systemd-analyze security: $score"
 expect "systemd-analyze security rates the service OK or better (exposure $score)" \
@@ -204,8 +208,8 @@ start_units() {
     systemctl daemon-reload
     systemctl restart swiftsql-authd.socket
   else
-    python3 "$here/unit-emulator.py" /lib/systemd/system/swiftsql-authd.socket \
-      /lib/systemd/system/swiftsql-authd.service "$work/unit" "$dropin" >> "$work/unit-emulator.log" 2>&1 &
+    python3 "$here/unit-emulator.py" "$socket_unit" "$service_unit" "$work/unit" "$dropin" \
+      >> "$work/unit-emulator.log" 2>&1 &
     emulator_pid=$!
   fi
   wait_for 10 "the socket $mux" test -S "$mux"

@@ -51,7 +51,7 @@ struct ConfigurationTests {
     let configs: [(text: String, mentions: String)] = [
       ("driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE u = '%x'\n", "%x"),
       (
-        "driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE u = '%n@%d'\n",
+        "driver = sqlite\nconnect = \(database)\npassword_query = SELECT password FROM users WHERE \"u%n\" = 1\n",
         "password_query"
       ),
       ("driver = sqlite\nconnect = \(database)\n", "password_query is not set"),

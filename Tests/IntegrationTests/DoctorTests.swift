@@ -47,7 +47,7 @@ struct DoctorTests {
     "saslauthd-workers", "socket-exists", "socket-permissions", "postfix-sasl-group", "socket-connect",
     "postfix-sasl-services", "socket-in-chroot", "smtpd-conf", "sasl-pwcheck-method", "sasl-mech-list",
     "saslauthd-path", "smtpd-sasl-security", "smtpd-sasl-local-domain", "pam-service", "pam-auth-line",
-    "pam-account-line", "pam-module", "config-file", "config-permissions", "database",
+    "pam-account-line", "pam-module", "config-file", "config-permissions", "database", "saslauthd-unit", "pg-hba",
   ]
 
   @Test("the correct setup: every check ok, only -c's warning, exit 0")
@@ -237,16 +237,8 @@ struct DoctorTests {
     DoctorFault(
       "the socket outside Postfix's chroot", fails: ["socket-in-chroot"],
       fix: ["-m /var/spool/postfix/var/run/saslauthd"], evidence: ["outside"]
-    ) { tree in
-      try tree.edit("/etc/default/saslauthd") {
-        $0.replacingOccurrences(of: "/var/spool/postfix/var/run/saslauthd", with: "/var/run/saslauthd")
-      }
-      try tree.setProcesses(
-        DoctorTree.saslauthdCommand.map { $0 == DoctorTree.runDirectory ? "/var/run/saslauthd" : $0 }, pids: [4242])
-      try tree.remove("/var/run/saslauthd")
-      try tree.makeDirectory("/var/run/saslauthd", mode: 0o710, group: DoctorTree.saslGID)
-      try tree.listen(at: "/var/run/saslauthd/mux")
-      try tree.remove(DoctorTree.runDirectory + "/mux")
+    ) {
+      try $0.moveSocketOutOfChroot()
     },
     DoctorFault(
       "saslauthd_path repeats the chroot", fails: ["saslauthd-path"], fix: ["saslauthd_path: /var/run/saslauthd/mux"],
@@ -380,6 +372,33 @@ struct DoctorTests {
       "the configuration does not parse", fails: ["config-file"], fix: ["/etc/pam_swiftsql.conf"], evidence: ["driver"]
     ) {
       try $0.edit("/etc/pam_swiftsql.conf") { $0.replacingOccurrences(of: "driver = sqlite", with: "driver = oracle") }
+    },
+    DoctorFault(
+      "Dovecot's scheme-conversion query, which passes the plaintext password as %w", fails: ["config-file"],
+      fix: [
+        "line 4", "upgrade_scheme",
+        "write it as: password_query = SELECT password FROM users WHERE username = '%n' AND domain = '%d'",
+      ],
+      evidence: ["%w"]
+    ) {
+      try $0.edit("/etc/pam_swiftsql.conf") {
+        $0.replacingOccurrences(of: "SELECT password FROM", with: "SELECT password, '%w' as userdb_plain_pass FROM")
+      }
+    },
+    DoctorFault(
+      "a pam_pgsql file with its query wrapped onto a second line", fails: ["config-file"],
+      fix: [
+        "line 3", "pam_pgsql reads a value from one line",
+        "write it as: auth_query = select user_password from account where user_name = %u",
+      ],
+      evidence: ["does not use the login", "continuation of auth_query"]
+    ) { tree in
+      try tree.write(
+        "/etc/pam_pgsql.conf",
+        try Corpus.text("pam_pgsql-readme-options.conf"), mode: 0o640, group: DoctorTree.saslGID)
+      try tree.edit("/etc/pam.d/smtp") {
+        $0.replacingOccurrences(of: "pam_swiftsql.so\n", with: "pam_swiftsql.so config_file=/etc/pam_pgsql.conf\n")
+      }
     },
     DoctorFault("the database is missing", fails: ["database"], fix: ["connect"]) {
       try $0.edit("/etc/pam_swiftsql.conf") {

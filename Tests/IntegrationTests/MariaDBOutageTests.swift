@@ -30,7 +30,7 @@ struct MariaDBOutageTests {
       #expect(result == MariaDBOutageTests.unavailable, sink.recap(of: service))
       #expect(milliseconds < (MariaDBChain.connectTimeout + 1) * 1000, sink.recap(of: service))
     }
-    try sink.waitForLine(containing: [service.name, "authentication failure", "reason=database unavailable"])
+    try sink.waitForLine(containing: [service.name, "authentication failure", "reason=\"database unavailable"])
 
     try server.start()
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok, sink.recap(of: service))
@@ -73,7 +73,7 @@ struct MariaDBOutageTests {
 
     // After the login, so that the kept connection's server is frozen too.
     frozen = try chain.server.serverProcessID()
-    kill(frozen, SIGSTOP)
+    try freeze(frozen)
     // The kept connection's query times out…
     let first = try driver.login("alice@example.org", Accounts.password)
     #expect(first.result == MariaDBOutageTests.unavailable)
@@ -147,7 +147,7 @@ struct MariaDBOutageTests {
     #expect(refused.stdout == "0: NO \"PAM auth error\"\n")
     #expect(refused.seconds < Double(MariaDBChain.connectTimeout + 1))
     // saslauthd says only NO; the module's log says why.
-    try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=database unavailable"])
+    try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=\"database unavailable"])
 
     try server.start()
     #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n", sink.recap(of: service))

@@ -1,6 +1,6 @@
 // What DESIGN.md §2 demands of the built file build/pam_swiftsql.so: no
 // Swift runtime, Foundation or Dispatch library among its dependencies,
-// linked -z nodelete, exporting exactly the three pam_sm_* functions, no
+// linked -z nodelete, exporting exactly the six pam_sm_* functions, no
 // Foundation inside, and loadable with dlopen(RTLD_NOW) by a process with an
 // empty environment. And what issue 7 asks of its size: built in Embedded
 // Swift, so no Swift runtime is linked in, and under 1 MB stripped.
@@ -33,12 +33,16 @@ struct ModuleArtifactTests {
     #expect(flags?.contains("NODELETE") == true, "FLAGS_1: \(flags ?? "missing")")
   }
 
-  @Test("exports exactly pam_sm_authenticate, pam_sm_acct_mgmt and pam_sm_setcred")
+  @Test("exports exactly the six pam_sm_* functions of the four PAM types")
   func exports() throws {
     try Project.requireBuild()
     let symbols = try run(["nm", "-D", "--defined-only", Project.module], check: true).stdout
     let names = symbols.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
-    #expect(names.sorted() == ["pam_sm_acct_mgmt", "pam_sm_authenticate", "pam_sm_setcred"])
+    #expect(
+      names.sorted() == [
+        "pam_sm_acct_mgmt", "pam_sm_authenticate", "pam_sm_chauthtok", "pam_sm_close_session",
+        "pam_sm_open_session", "pam_sm_setcred",
+      ])
   }
 
   @Test("contains no Foundation code")

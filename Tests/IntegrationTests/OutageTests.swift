@@ -25,7 +25,7 @@ struct OutageTests {
       #expect(result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
       #expect(milliseconds < (PrivateChain.connectTimeout + 1) * 1000)
     }
-    try sink.waitForLine(containing: [service.name, "authentication failure", "reason=database unavailable"])
+    try sink.waitForLine(containing: [service.name, "authentication failure", "reason=\"database unavailable"])
 
     try cluster.start()
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
@@ -93,7 +93,7 @@ struct OutageTests {
     #expect(refused.stdout == "0: NO \"PAM auth error\"\n")
     #expect(refused.seconds < Double(PrivateChain.connectTimeout + 1))
     // saslauthd says only NO; the module's log says why.
-    try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=database unavailable"])
+    try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=\"database unavailable"])
 
     try cluster.start()
     #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")

@@ -112,9 +112,23 @@ struct ConfigurationPrecedenceTests {
 struct ConfigurationWarningTests {
   @Test("an unknown key in the file is a warning, not an error")
   func unknownFileKey() throws {
-    let configuration = try resolve(required + "\nuser_query = SELECT 1")
+    let configuration = try resolve(required + "\nfrobnicate = SELECT 1")
     #expect(configuration.warnings.count == 1)
-    #expect(configuration.warnings.first?.contains("user_query") == true)
+    #expect(configuration.warnings.first?.contains("frobnicate") == true)
+  }
+
+  @Test(
+    "Dovecot's keys the module does not use are noted for debug, never warned about",
+    arguments: [
+      "user_query = SELECT home FROM users WHERE u = '%u'", "iterate_query = SELECT username FROM users",
+      "update_query = UPDATE users SET x = 1", "userdb_warning_disable = yes",
+    ])
+  func dovecotKeysNotUsed(_ line: String) throws {
+    let configuration = try resolve(required + "\n" + line)
+    #expect(configuration.warnings.isEmpty)
+    let key = String(line.prefix { $0 != " " })
+    #expect(configuration.notes.count == 1)
+    #expect(configuration.notes.first?.contains(key) == true)
   }
 
   @Test("unknown module arguments are warnings, not errors")
@@ -230,7 +244,7 @@ struct ConfigurationErrorTests {
     "a password_query that does not compile is an error that names password_query",
     arguments: [
       "SELECT password FROM users WHERE login = %x",
-      "SELECT password FROM users WHERE login = '%n@%d'",
+      "SELECT password FROM users WHERE login = '%n@%d' AND \"%u\" = 1",
       "SELECT password FROM users WHERE login = 'unterminated",
       "SELECT password FROM users WHERE login = ?",
     ])

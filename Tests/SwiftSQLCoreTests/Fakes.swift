@@ -1,8 +1,9 @@
 // In-memory stand-ins for the Authenticator's two capabilities, used by
 // AuthenticatorTests: `FakeDirectory` answers queries with canned rows (or an
 // AuthFailure) and records every query it was asked with the values bound;
-// `FakeChecker` verifies a `{FAKE}password` stored value by comparing the
-// payload with the password, and calls every other stored value unusable;
+// `FakeChecker` verifies a `{FAKE}password` (or `{STRONG}password`) stored
+// value by comparing the payload with the password, and calls every other
+// stored value unusable;
 // for upgrades it ranks FAKE below STRONG and makes `{STRONG}password`
 // values (or fails, when told to).
 // Also helpers to build rows, passwords and configurations.
@@ -49,7 +50,8 @@ final class FakeDirectory: UserDirectory {
   }
 
   func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
-    calls.append(Call(sql: query.sql, values: query.values(for: context), limit: limit))
+    let statement = try query.statement(for: context)
+    calls.append(Call(sql: statement.sql, values: statement.values, limit: limit))
     // A real driver returns at most `limit` rows.
     return Array(try respond(query, context).prefix(limit))
   }
@@ -97,7 +99,7 @@ final class FakeChecker: PasswordChecker {
   func check(_ password: Password, stored: SecretBytes, format: HashFormat, context: QueryContext) -> CheckOutcome {
     formats.append(format)
     checked.append(stored.nonSecretText)
-    guard format.hasPrefix, format.scheme == "FAKE" else {
+    guard format.hasPrefix, format.scheme == "FAKE" || format.scheme == "STRONG" else {
       return .unusable(problem: "not a FAKE value")
     }
     let payload = stored.withBytes { Array($0.dropFirst(format.payloadOffset)) }

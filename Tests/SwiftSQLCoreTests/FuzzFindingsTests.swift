@@ -48,7 +48,11 @@ struct FuzzConnectionStringFindingsTests {
 struct FuzzQueryTemplateFindingsTests {
   @Test("a variable followed by a digit is refused: $1 then 2 would be $12, ? then 2 SQLite's ?2")
   func digitAfterVariable() {
-    #expect(throws: TemplateError.digitAfterVariable(offset: 1)) {
+    #expect(throws: TemplateError.digitAfterVariable(offset: 2)) {
+      try QueryTemplate.compile("o %u2", style: .numbered)
+    }
+    // Joined to a word before it, it is part of a name.
+    #expect(throws: TemplateError.variableInsideIdentifier(offset: 1)) {
       try QueryTemplate.compile("o%u2", style: .numbered)
     }
     #expect(throws: TemplateError.digitAfterVariable(offset: 10)) {
@@ -59,15 +63,18 @@ struct FuzzQueryTemplateFindingsTests {
     }
   }
 
-  @Test("an E right after a variable opens an escape string, as the database reads $1E'…'")
+  @Test("an E right after a variable joins it to a name, which only the service may do")
   func escapeStringAfterVariable() throws {
-    let query = try QueryTemplate.compile("SELECT 1 WHERE %nE'it\\'s' = x", style: .numbered)
-    #expect(query.sql == "SELECT 1 WHERE $1E'it\\'s' = x")
-    #expect(query.parameters == [QueryParameter(.username)])
-    // Read as a standard string, the %u would be taken for code; it is inside the E'…' string.
-    #expect(throws: TemplateError.variableInsideText(offset: 22)) {
+    #expect(throws: TemplateError.variableInsideIdentifier(offset: 15)) {
+      try QueryTemplate.compile("SELECT 1 WHERE %nE'it\\'s' = x", style: .numbered)
+    }
+    #expect(throws: TemplateError.variableInsideIdentifier(offset: 7)) {
       try QueryTemplate.compile("SELECT %nE'\\' AND x = %u --'", style: .numbered)
     }
+    // After a quoted parameter the database starts a new token: E'…' there
+    // is an escape string.
+    let query = try QueryTemplate.compile("SELECT 1 WHERE '%n'E'it\\'s' = x", style: .numbered)
+    #expect(query.sql == "SELECT 1 WHERE $1E'it\\'s' = x")
   }
 
   @Test("a digit after a space, an operator or %% is fine")

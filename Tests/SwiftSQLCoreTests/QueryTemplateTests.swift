@@ -283,9 +283,6 @@ struct QueryTemplateErrorTests {
   static let cases: [BadTemplate] = [
     BadTemplate("WHERE x = \"%u\"", .numbered, .variableInsideIdentifier(offset: 11)),
     BadTemplate("SELECT \"%u\" FROM users", .positional, .variableInsideIdentifier(offset: 8)),
-    BadTemplate("WHERE x = '%n@%d'", .numbered, .variableInsideText(offset: 11)),
-    BadTemplate("WHERE x = '%n@%d'", .positional, .variableInsideText(offset: 11)),
-    BadTemplate("WHERE x = 'user %u'", .numbered, .variableInsideText(offset: 16)),
     BadTemplate("WHERE x = %x", .numbered, .unknownVariable("%x", offset: 10)),
     BadTemplate("WHERE x = %x", .positional, .unknownVariable("%x", offset: 10)),
     BadTemplate("WHERE x = %{foo}", .numbered, .unknownVariable("%{foo}", offset: 10)),

@@ -24,7 +24,7 @@ func check(_ stored: String, password: [UInt8], defaultScheme: String = "CRYPT",
 {
   let bytes = Array(stored.utf8)
   let format = HashFormat.detect(bytes, defaultScheme: defaultScheme)
-  guard let parsed = try? Login.parse(Array(login.utf8), defaultDomain: nil) else {
+  guard let parsed = try? Login.parse(Array(login.utf8), defaultDomain: nil, keepsBareLogin: true) else {
     fatalError("bad test login \(login)")
   }
   let context = QueryContext(login: parsed, service: "test", remoteHost: "")

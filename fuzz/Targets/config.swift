@@ -1,7 +1,9 @@
 // The configuration: ConfigFile.parse (with and without pam_mysql's dotted
-// keys), Configuration.resolve for our own file and module arguments, and
-// the drop-in path ConfigurationDialect.plan + Configuration.resolve(plan:…)
-// that reads pam_mysql's and pam_pgsql's options.
+// keys), the readers of Dovecot 2.4's dovecot.conf and of pam_mysql's and
+// pam_pgsql's own files, the doctor's ConfigAdvisor, Configuration.resolve
+// for our own file (or a dovecot.conf) and module arguments, and the drop-in
+// path ConfigurationDialect.plan + Configuration.resolve(plan:…) that reads
+// pam_mysql's and pam_pgsql's options.
 //
 // Input: a flag byte (bit 0: dotted keys; bit 1: the file exists; bits 2, 3:
 // /etc/pam_swiftsql.conf, /etc/pam_pgsql.conf exist; bit 4: the drop-in
@@ -15,12 +17,13 @@
 // written back as `key = value` lines parse to the same entries; a file
 // with CRLF line ends reads as the same file with LF; a configuration that
 // resolves has a password_query and account_query that bind the login and
-// neither %w nor %{reason}, an upgrade that binds %w in a scheme the module
-// can make, audit statements without %w, timeouts in range, a known
+// neither %w nor %{reason}, an upgrade and a password change that bind %w
+// in a scheme the module can make, audit statements without %w, timeouts in range, a known
 // default scheme and a valid default domain; the connection string the
 // pam_mysql translation writes parses back to its own pairs (each once) and
 // keeps the password whole; the database password appears in no warning,
-// no error, no note and no SQL.
+// no error, no note and no SQL; the other readers answer the same twice and
+// place what they find on lines of the text.
 
 import SwiftSQLCore
 import SwiftSQLSchemes
@@ -102,23 +105,28 @@ func checkParser(_ fileText: String, dottedKeys: Bool) {
 
 func checkQueries(_ configuration: Configuration) {
   func bindsLogin(_ query: CompiledQuery) -> Bool {
-    query.parameters.contains { $0.variable == .user || $0.variable == .username }
+    query.variables.contains { $0 == .user || $0 == .username }
   }
   let lookups = [configuration.passwordQuery] + (configuration.accountQuery.map { [$0] } ?? [])
   for query in lookups {
     invariant(bindsLogin(query), "the lookup \(shown(query.sql)) does not bind the login")
     invariant(
-      !query.parameters.contains { $0.variable == .newHash || $0.variable == .reason },
+      !query.variables.contains { $0 == .newHash || $0 == .reason },
       "the lookup \(shown(query.sql)) binds %w or %{reason}")
   }
   if let upgrade = configuration.upgrade {
     invariant(SchemeRegistry.canGenerate(upgrade.scheme), "upgrade to \(upgrade.scheme), which cannot be made")
-    invariant(upgrade.query.parameters.contains { $0.variable == .newHash }, "the upgrade does not store %w")
+    invariant(upgrade.query.variables.contains(.newHash), "the upgrade does not store %w")
     invariant(bindsLogin(upgrade.query), "the upgrade does not bind the login")
+  }
+  if let change = configuration.passwordChange {
+    invariant(SchemeRegistry.canGenerate(change.scheme), "password changes in \(change.scheme), which cannot be made")
+    invariant(change.query.variables.contains(.newHash), "the password change does not store %w")
+    invariant(bindsLogin(change.query), "the password change does not bind the login")
   }
   let audit = configuration.audit
   for query in [audit.authSuccess, audit.authFailure, audit.accountSuccess, audit.accountFailure] {
-    if let query { invariant(!query.parameters.contains { $0.variable == .newHash }, "an audit statement binds %w") }
+    if let query { invariant(!query.variables.contains(.newHash), "an audit statement binds %w") }
   }
   let settings = configuration.settings
   invariant(Settings.timeoutRange.contains(settings.connectTimeout), "connect_timeout \(settings.connectTimeout)")
@@ -129,8 +137,45 @@ func checkQueries(_ configuration: Configuration) {
   // The query compiles the same way again for the driver's style.
   if let template = settings.passwordQuery {
     let again = try? QueryTemplate.compile(
-      template, style: settings.driver.placeholderStyle, backslashEscapes: settings.driver.backslashEscapes)
+      template, style: settings.driver.placeholderStyle, syntax: configuration.querySyntax,
+      backslashEscapes: settings.driver.backslashEscapes, doubleQuotedStrings: settings.driver.doubleQuotedStrings)
     invariant(again == configuration.passwordQuery, "password_query compiles differently the second time")
+  }
+}
+
+/// The other readers of a file (Dovecot 2.4's dovecot.conf, pam_mysql's and
+/// pam_pgsql's own parsers, the doctor's advice) never trap, answer the same
+/// twice, and place what they find on lines of the text.
+func checkOtherReaders(_ fileText: String) {
+  let lineCount = Array(fileText.utf8).filter { $0 == UInt8(ascii: "\n") }.count + 1
+  // pam_mysql's scanner also ends a line at a lone CR.
+  let bytes = Array(fileText.utf8)
+  let mysqlLineCount =
+    lineCount
+    + bytes.indices.filter { bytes[$0] == UInt8(ascii: "\r") && ($0 + 1 == bytes.count || bytes[$0 + 1] != 0x0A) }
+    .count
+  let mysql = Result { () throws(ConfigSyntaxError) -> [ConfigEntry] in try PamMySQLConfigFile.parse(fileText) }
+  switch mysql {
+  case .success(let entries):
+    invariant(entries.allSatisfy { $0.line >= 1 && $0.line <= mysqlLineCount }, "a pam_mysql entry off the text")
+  case .failure(let error):
+    invariant(error.line >= 1 && error.line <= mysqlLineCount, "a pam_mysql syntax error on line \(error.line)")
+  }
+  let pgsql = PamPgsqlConfigFile.read(fileText, path: "/p")
+  invariant(pgsql == PamPgsqlConfigFile.read(fileText, path: "/p"), "pam_pgsql's file reads differently twice")
+  invariant(pgsql.entries.allSatisfy { $0.line >= 1 && $0.line <= lineCount }, "a pam_pgsql entry off the text")
+  if DovecotConfig.isDovecotConf(fileText) {
+    let first = Result { () throws(ConfigurationError) -> DovecotConfig in try DovecotConfig.read(fileText, path: "/p") }
+    let second = Result { () throws(ConfigurationError) -> DovecotConfig in try DovecotConfig.read(fileText, path: "/p") }
+    invariant(first == second, "a dovecot.conf reads differently twice")
+    if case .success(let dovecot) = first {
+      invariant(dovecot.settings.allSatisfy { $0.line >= 1 && $0.line <= lineCount }, "a setting off the text")
+    }
+  }
+  for dialect in [ConfigurationDialect.native, .pamMySQL, .pamPgsql] {
+    let advice = ConfigAdvisor.advise(fileText, dialect: dialect)
+    invariant(advice == ConfigAdvisor.advise(fileText, dialect: dialect), "the advice differs twice")
+    invariant(advice.allSatisfy { $0.line >= 1 && $0.line <= lineCount && !$0.why.isEmpty }, "advice off the text")
   }
 }
 
@@ -170,6 +215,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   }
 
   checkParser(fileText, dottedKeys: flags & 1 != 0)
+  checkOtherReaders(fileText)
   _ = ConfigurationDialect.of(fileText: fileText)
 
   func resolve() -> (Result<Configuration, ConfigurationError>, ConfigurationDialect) {
@@ -220,7 +266,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         && configuration.settings == second.settings, "resolving twice differs")
     checkQueries(configuration)
     if watchesPassword {
-      for warning in configuration.warnings {
+      for warning in configuration.warnings + configuration.notes {
         invariant(!contains(warning, databasePassword), "the warning \(shown(warning)) holds the password")
       }
       for sql in sqlTexts(configuration) {

@@ -116,12 +116,21 @@ extension Configuration {
     }
 
     var options: [(key: String, value: String)] = []
+    // What the original module's own reading of its file ignores.
+    var fileWarnings: [String] = []
+    var fileNotes: [String] = []
     if let file = plan.file, let fileText {
-      do {
-        let entries = try ConfigFile.parse(fileText, dottedKeys: dialect == .pamMySQL)
-        options = dialect == .pamMySQL ? PamMySQLOptions.fileOptions(entries) : entries.map { ($0.key, $0.value) }
-      } catch {
-        throw ConfigurationError("\(file) line \(error.line) (\(name) options): \(error.message)")
+      if dialect == .pamMySQL {
+        do {
+          options = PamMySQLOptions.fileOptions(try PamMySQLConfigFile.parse(fileText))
+        } catch {
+          throw ConfigurationError("\(file) line \(error.line) (\(name) options): \(error.message)")
+        }
+      } else {
+        let reading = PamPgsqlConfigFile.read(fileText, path: file)
+        options = reading.entries.map { ($0.key, $0.value) }
+        fileWarnings = reading.warnings
+        fileNotes = reading.notes
       }
     } else if let file = plan.file, file != ConfigurationDialect.pamPgsqlDefaultFile || dialect != .pamPgsql {
       throw ConfigurationError("config_file=\(file): the file does not exist")
@@ -162,11 +171,15 @@ extension Configuration {
         fileText: nil, arguments: ModuleArguments(translation.arguments + ours), isKnownScheme: isKnownScheme,
         canGenerateScheme: canGenerateScheme)
     } catch {
-      throw ConfigurationError("\(name) options\(origin): \(error.message)")
+      // What the original module ignored in its file may be why.
+      let ignored = fileWarnings.isEmpty ? "" : " (and: " + fileWarnings.joined(separator: "; ") + ")"
+      throw ConfigurationError("\(name) options\(origin): \(error.message)" + ignored)
     }
     return Configuration(
       settings: translated.settings, passwordQuery: translated.passwordQuery, accountQuery: translated.accountQuery,
-      upgrade: translated.upgrade, audit: translated.audit,
-      warnings: translation.notes + translated.warnings)
+      upgrade: translated.upgrade, passwordChange: translated.passwordChange, audit: translated.audit,
+      warnings: fileWarnings + translation.notes + translated.warnings,
+      notes: fileNotes + translation.debugNotes + translated.notes,
+      querySyntax: translated.querySyntax)
   }
 }

@@ -41,7 +41,7 @@ public enum PamMySQLOptions {
   /// Options that only matter for changing passwords, or that pam_swiftsql
   /// does differently on purpose; accepted, not used.
   static let ignored: [String: String] = [
-    "update_table": "pam_swiftsql does not change passwords",
+    "update_table": "pam_swiftsql changes passwords through password_update_query and password_scheme",
     "md5": "it chooses the crypt(3) method for new passwords, which pam_swiftsql does not set",
     "sha256": "it chooses the crypt(3) method for new passwords, which pam_swiftsql does not set",
     "sha512": "it chooses the crypt(3) method for new passwords, which pam_swiftsql does not set",
@@ -121,11 +121,16 @@ public enum PamMySQLOptions {
     for (key, reason) in ignored.sorted(by: { $0.key < $1.key }) where values[key] != nil && !reason.isEmpty {
       notes.append("pam_mysql option \(key) is ignored: \(reason)")
     }
-    let known = Set(fileNames.values).union(["host", "user", "passwd", "db"]).union(flags)
+    // pam_mysql itself ignores an option it does not know (it says so only
+    // with verbose): a debug note, not a warning at every load.
+    var debugNotes: [String] = []
+    let known = Set(fileNames.values).union(["host", "user", "passwd", "db"]).union(flags).union(ignored.keys)
     for key in values.keys.sorted() where !known.contains(key) {
-      notes.append("unknown pam_mysql option '\(key)' is ignored")
+      debugNotes.append("unknown pam_mysql option '\(key)' is ignored, as pam_mysql ignores it")
     }
-    return Translation(arguments: arguments, notes: notes)
+    var translation = Translation(arguments: arguments, notes: notes)
+    translation.debugNotes = debugNotes
+    return translation
   }
 
   /// host (a socket path, `name` or `name:port`), user, passwd and db as a
@@ -187,7 +192,10 @@ public enum PamMySQLOptions {
 /// notes to log once about what differs.
 public struct Translation: Equatable, Sendable {
   public let arguments: [String]
+  /// Worth a warning when the configuration is (re-)read.
   public let notes: [String]
+  /// Only for the debug log: what the original module ignores silently too.
+  public var debugNotes: [String] = []
 
   /// An administrator's SQL fragment, used as it is: only `%` is doubled,
   /// so that our template compiler leaves it alone.

@@ -4,9 +4,10 @@
 // auth_query (or the query made from table, user_column and pwd_column),
 // acct_query's first two columns (expired, new password required) or the
 // one made from expired_column and newtok_column, pw_type as the scheme,
-// and auth_succ_query/auth_fail_query as audit statements. Its variables
-// become bound parameters: %u the login, %s the service, %h and %i the
-// remote host. %p (the password) is refused: pam_swiftsql never sends a
+// auth_succ_query/auth_fail_query as audit statements, and pwd_query as the
+// password change's update. Its variables become bound parameters: %u the
+// login, %s the service, %h and %i the remote host; %p is the new stored
+// value in pwd_query and refused anywhere else: pam_swiftsql never sends a
 // password to the database.
 
 public enum PamPgsqlOptions {
@@ -16,6 +17,12 @@ public enum PamPgsqlOptions {
   static let pwTypes: [String: String] = [
     "clear": "PLAIN", "md5": "MD5-HEX", "sha1": "SHA1-HEX", "crypt": "CRYPT", "crypt_md5": "CRYPT",
     "crypt_sha512": "CRYPT", "md5_postgres": "MD5_POSTGRES", "salted_hash": "SSHA",
+  ]
+
+  /// pw_type values whose new passwords pam_swiftsql can make, and the
+  /// scheme it makes them in (pam_pgsql's password_encrypt).
+  static let changeSchemes: [String: String] = [
+    "clear": "PLAIN", "crypt": "CRYPT", "crypt_md5": "MD5-CRYPT", "crypt_sha512": "SHA512-CRYPT",
   ]
 
   static let known: Set<String> = [
@@ -104,8 +111,22 @@ public enum PamPgsqlOptions {
     }
     // pam_pgsql: `debug` in the file, or debug=N (atoi) as an argument.
     if let debug = values["debug"], debug != "0" { arguments.append("debug=yes") }
-    for key in ["pwd_query", "session_open_query", "session_close_query", "echo_pass"] where values[key] != nil {
-      notes.append("pam_pgsql option \(key) is ignored: pam_swiftsql does not change passwords or open sessions")
+    // pwd_query stores %p, the new password made in pw_type's scheme.
+    if let query = values["pwd_query"] {
+      if let changeScheme = changeSchemes[pwType] {
+        arguments.append("password_update_query=" + (try variables(query, "pwd_query", newValue: "%w")))
+        arguments.append("password_scheme=" + changeScheme)
+      } else {
+        notes.append(
+          "pam_pgsql option pwd_query is ignored: pam_swiftsql cannot make new pw_type=\(pwType) values; "
+            + "set password_update_query and password_scheme to change passwords")
+      }
+    }
+    for key in ["session_open_query", "session_close_query"] where values[key] != nil {
+      notes.append("pam_pgsql option \(key) is ignored: pam_swiftsql's sessions do nothing")
+    }
+    if values["echo_pass"] != nil {
+      notes.append("pam_pgsql option echo_pass is ignored: pam_swiftsql never echoes a password")
     }
     for key in values.keys.sorted() where !known.contains(key) {
       notes.append("unknown pam_pgsql option '\(key)' is ignored")
@@ -127,8 +148,9 @@ public enum PamPgsqlOptions {
   }
 
   /// pam_pgsql's variables in our spelling: %u %s stay, %h and %i become
-  /// %r, %% stays; %p is refused; any other %x is x, as pam_pgsql does.
-  static func variables(_ query: String, _ key: String) throws(ConfigurationError) -> String {
+  /// %r, %% stays; %p is refused (in pwd_query it is `newValue`, the new
+  /// stored value); any other %x is x, as pam_pgsql does.
+  static func variables(_ query: String, _ key: String, newValue: String? = nil) throws(ConfigurationError) -> String {
     var result = ""
     var iterator = query.makeIterator()
     while let character = iterator.next() {
@@ -144,6 +166,8 @@ public enum PamPgsqlOptions {
       case "u", "s": result += "%" + String(next)
       case "h", "i": result += "%r"
       case "%": result += "%%"
+      case "p" where newValue != nil:
+        result += newValue ?? ""
       case "p":
         throw ConfigurationError(
           "pam_pgsql option \(key) uses %p, the password: pam_swiftsql never sends a password to the database")

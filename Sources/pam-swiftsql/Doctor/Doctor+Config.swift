@@ -46,6 +46,16 @@ extension Doctor {
     return module.argumentsOrigin.map { " (the default; the module line is \($0))" } ?? " (the default)"
   }
 
+  /// For a file that cannot work unchanged: each change, why, and the line
+  /// rewritten (ConfigAdvisor), as one fix.
+  var configAdvice: String? {
+    guard let text = module.text else { return nil }
+    let dialect = module.plan.decidedByFile ? ConfigurationDialect.of(fileText: text) : module.plan.dialect
+    let advice = ConfigAdvisor.advise(text, dialect: dialect)
+    guard !advice.isEmpty else { return nil }
+    return advice.map { "line \($0.line): \($0.why); write it as: \($0.rewritten)" }.joined(separator: "; ")
+  }
+
   func checkConfigFile() -> DoctorCheck {
     let name = "config-file"
     let path = module.configPath
@@ -61,7 +71,7 @@ extension Doctor {
         fix: missing
           ? "install -m 0640 -g sasl /dev/null \(path), then write driver, connect and password_query in it "
             + "(README: Configuration)"
-          : "edit \(path) as the message says (README: Configuration)")
+          : configAdvice.map { "in \(path), \($0)" } ?? "edit \(path) as the message says (README: Configuration)")
     case .success(let configuration):
       let settings = configuration.settings
       var evidence =
@@ -72,7 +82,7 @@ extension Doctor {
       if !configuration.warnings.isEmpty {
         return .warning(
           name, evidence + "; but: " + configuration.warnings.joined(separator: "; "),
-          fix: "remove or correct those keys in \(path)")
+          fix: configAdvice.map { "in \(path), \($0)" } ?? "remove or correct those keys in \(path)")
       }
       return .ok(name, evidence)
     }
@@ -194,12 +204,13 @@ extension Doctor {
     let context = QueryContext(login: login, service: service, remoteHost: "")
     let query = configuration.passwordQuery
     let bound = zip(query.parameters, query.values(for: context)).map { parameter, value in
-      "\(Doctor.variableName(parameter.variable))=\(value)"
+      "\(Doctor.spelling(of: parameter))=\(value)"
     }.joined(separator: ", ")
     let rows: [Row]
     do throws(AuthFailure) {
+      let statement = try query.statement(for: context)
       rows = try Database(Database.Key(settings)).rows(
-        sql: query.sql, values: query.values(for: context), limit: 2, log: .silent)
+        sql: statement.sql, values: statement.values, limit: 2, log: .silent)
     } catch {
       return [
         .failure(
@@ -254,14 +265,16 @@ extension Doctor {
     ]
   }
 
-  static func variableName(_ variable: QueryVariable) -> String {
-    switch variable {
-    case .user: "%u"
-    case .username: "%n"
-    case .domain: "%d"
-    case .service: "%s"
-    case .remoteHost: "%r"
-    default: "%{\(variable)}"
+  /// How a parameter reads in the doctor's report: `%n`, or for a literal
+  /// with variables its text, `'/var/vmail/%d/%n'`.
+  static func spelling(of parameter: QueryParameter) -> String {
+    let pieces = parameter.pieces.map { piece -> String in
+      switch piece {
+      case .text(let text): return text
+      case .value(let value): return value.variable.spelling
+      }
     }
+    if parameter.pieces.count == 1 { return pieces.joined() }
+    return "'" + pieces.joined() + "'"
   }
 }

@@ -91,9 +91,12 @@ extension Doctor {
   }
 
   /// PAM services other than `service` that might accept the login: the
-  /// files of the real /etc/pam.d (the ones saslauthd reads) that use the
-  /// module, the usual mail service names first. A name without a file
-  /// would only reach /etc/pam.d/other.
+  /// files of the real /etc/pam.d (the ones saslauthd reads) whose module
+  /// line reads a configuration with the same text as the one examined,
+  /// the usual mail service names first. A name without a file would only
+  /// reach /etc/pam.d/other. Services of other configurations are not
+  /// asked: they cannot explain this login, and each would be one more
+  /// PAM stack (and database) the password is sent through.
   func otherServices(than service: String) -> [String] {
     let real = SystemTree(root: nil)
     let usual = ["imap", "smtp", "smtpd", "dovecot", "pop3", "submission"]
@@ -101,9 +104,22 @@ extension Doctor {
     let names = usual.filter { files.contains($0) } + files.filter { !usual.contains($0) }
     return Array(
       names.filter { name in
-        name != service
-          && (real.text(SystemTree.join(DoctorPaths.pamDirectory, name))?.contains(DoctorPaths.moduleFileName) ?? false)
+        guard name != service, let text = real.text(SystemTree.join(DoctorPaths.pamDirectory, name)) else {
+          return false
+        }
+        return PAMStackLine.parse(text, file: name).contains { line in
+          line.moduleName == DoctorPaths.moduleFileName && usesExaminedConfiguration(line.arguments, on: real)
+        }
       }.prefix(64))
+  }
+
+  /// Whether module arguments read a configuration file with the text of
+  /// the one this report examines.
+  func usesExaminedConfiguration(_ arguments: [String], on real: SystemTree) -> Bool {
+    guard let examined = module.text else { return false }
+    let plan = ConfigurationDialect.plan(arguments: arguments) { real.exists($0) }
+    let path = plan.file ?? ModuleArguments(arguments).configPath
+    return real.text(path) == examined
   }
 
   /// The first other service through which saslauthd accepts the login.

@@ -87,12 +87,23 @@ extension Doctor {
       return [.ok(name, "\(runs), and saslauthd's socket \(resolvedPath) is inside it")]
     }
     let directory = queue + SystemTree.normalized(SaslauthdOptions.defaultRunPath)
+    let fix: String
+    if unit != nil {
+      fix =
+        "OPTIONS=\"\(optionsWords(runPath: directory))\" in \(defaultsPath), and \(dropInFix(directory)) "
+        + "(the drop-in also links /run/saslauthd/mux to the socket for the tools)"
+    } else {
+      fix =
+        optionsLine(runPath: directory) + "; before that: dpkg-statoverride --add root sasl 710 \(directory) "
+        + "(the init script makes the directory so); for the tools, a link that survives a reboot: "
+        + "L+ /run/saslauthd - - - - \(directory) in /etc/tmpfiles.d/saslauthd-postfix-chroot.conf"
+    }
     return [
       .failure(
         name,
         "\(runs) (master.cf chroot column), but saslauthd's socket \(resolvedPath) is outside it: smtpd cannot "
           + "see it",
-        fix: optionsLine(runPath: directory) + "; ln -s \(directory) \(SaslauthdOptions.defaultRunPath) for the tools")
+        fix: fix)
     ]
   }
 

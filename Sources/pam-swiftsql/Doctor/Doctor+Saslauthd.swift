@@ -9,6 +9,7 @@ extension Doctor {
   func runSaslauthdChecks() {
     run("saslauthd-running") { [checkRunning()] }
     run("saslauthd-defaults") { checkDefaults() }
+    run("saslauthd-unit") { checkUnit() }
     run("saslauthd-mechanism") { checkMechanism() }
     run("saslauthd-realm") { checkRealm() }
     run("saslauthd-cache") { checkCache() }
@@ -25,10 +26,17 @@ extension Doctor {
           fix: "start saslauthd with -m \(SystemTree.parent(of: socket)), or check --socket")
       }
       let start = defaultsFile?.start ?? ""
-      let fix =
-        start == "yes"
-        ? "\(Doctor.restartSaslauthd); if it exits at once, run it by hand to see why: saslauthd -d -a pam -m DIR"
-        : "START=yes in \(defaultsPath), then: \(Doctor.restartSaslauthd)"
+      let fix: String
+      if let unit {
+        fix =
+          (unit.enabled ? Doctor.restartSaslauthd : "systemctl enable --now saslauthd")
+          + "; if it does not start: systemctl status saslauthd, journalctl -u saslauthd"
+      } else {
+        fix =
+          start == "yes"
+          ? "\(Doctor.restartSaslauthd); if it exits at once, run it by hand to see why: saslauthd -d -a pam -m DIR"
+          : "START=yes in \(defaultsPath), then: \(Doctor.restartSaslauthd)"
+      }
       return .failure(name, "no saslauthd process is running (read /proc/*/cmdline)", fix: fix)
     }
     var evidence =
@@ -53,18 +61,30 @@ extension Doctor {
       ]
     }
     if let params = defaultsFile.params, (defaultsFile.options ?? "").isEmpty {
+      let reader =
+        unit == nil
+        ? "Debian's init script does not read: it starts saslauthd with OPTIONS' default \""
+          + SaslauthdDefaults.defaultOptions + "\""
+        : "\(SaslauthdUnit.name) does not read: its ExecStart passes $OPTIONS, which is empty"
       return [
         .failure(
-          name,
-          "\(defaultsPath) sets PARAMS=\"\(params)\", which Debian's init script does not read: "
-            + "it starts saslauthd with OPTIONS' default \"\(SaslauthdDefaults.defaultOptions)\"",
+          name, "\(defaultsPath) sets PARAMS=\"\(params)\", which \(reader)",
           fix: "rename PARAMS to OPTIONS in \(defaultsPath): OPTIONS=\"\(params)\", then: "
             + Doctor.restartSaslauthd)
       ]
     }
-    let file = defaultsFile.saslauthdOptions
+    var notes: [String] = []
+    if unit != nil {
+      let ignored = allDefaultsFiles.map { $0.path }.filter { path in !defaultsFiles.contains { $0.path == path } }
+      if !ignored.isEmpty {
+        notes.append(
+          "\(ignored.joined(separator: ", ")) \(ignored.count == 1 ? "is" : "are") ignored: \(SaslauthdUnit.name) "
+            + "reads only \(defaultsPath) (Debian bug #1110485)")
+      }
+    }
+    let file = startOptions(defaultsFile)
     guard let instance else {
-      return [.ok(name, "\(defaultsPath) gives: \(file.summary)")]
+      return [.ok(name, "\(defaultsPath) gives: \(file.summary), started by \(starter)")]
     }
     let running = instance.options
     var major: [String] = []
@@ -112,7 +132,16 @@ extension Doctor {
           fix: "\(Doctor.restartSaslauthd), or change \(defaultsPath) to what should run")
       ]
     }
-    if defaultsFile.start != "yes" {
+    if let unit, !unit.enabled {
+      return [
+        .warning(
+          name,
+          "\(defaultsPath) agrees with the running saslauthd, but \(SaslauthdUnit.name) is not enabled "
+            + "(sasl2-bin installs it disabled): nothing starts saslauthd at boot",
+          fix: "systemctl enable saslauthd")
+      ]
+    }
+    if unit == nil, defaultsFile.start != "yes" {
       return [
         .warning(
           name,
@@ -121,7 +150,14 @@ extension Doctor {
           fix: "START=yes in \(defaultsPath)")
       ]
     }
-    return [.ok(name, "\(defaultsPath) agrees with the running saslauthd (\(file.summary))")]
+    if !notes.isEmpty {
+      return [
+        .warning(
+          name, "\(defaultsPath) agrees with the running saslauthd (\(file.summary)); " + notes.joined(separator: "; "),
+          fix: "put the settings of the saslauthd Postfix uses into \(defaultsPath), and remove the others")
+      ]
+    }
+    return [.ok(name, "\(defaultsPath) agrees with the running saslauthd (\(file.summary)), started by \(starter)")]
   }
 
   /// OPTIONS for a daemon's command line: everything but -a, -O and -n.

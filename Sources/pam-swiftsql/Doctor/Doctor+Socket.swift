@@ -63,11 +63,18 @@ extension Doctor {
     guard case .success(let socket) = resolvedSocket else { return [] }
     let runDirectory = SystemTree.parent(of: socket.path)
     if let blocked = blockingDirectories(for: saslMember).first {
-      let fix =
-        blocked.path == runDirectory
-        ? "dpkg-statoverride --update --add root sasl 710 \(blocked.path) (or: chgrp sasl \(blocked.path); "
+      let fix: String
+      if blocked.path != runDirectory {
+        fix = "chmod o+x \(blocked.path)"
+      } else if unit != nil {
+        fix =
+          "chgrp sasl \(blocked.path); chmod 0710 \(blocked.path) (\(Doctor.dropInPath)'s ExecStartPre keeps it so: "
+          + "see saslauthd-unit)"
+      } else {
+        fix =
+          "dpkg-statoverride --update --add root sasl 710 \(blocked.path) (or: chgrp sasl \(blocked.path); "
           + "chmod 0710 \(blocked.path))"
-        : "chmod o+x \(blocked.path)"
+      }
       return [
         .failure(
           name,

@@ -1,6 +1,7 @@
 // The doctor: gathers the facts once (the process list, /etc/default/
-// saslauthd, Postfix's main.cf, master.cf and SASL file, /etc/passwd and
-// /etc/group, the PAM service files, the module's configuration) from the
+// saslauthd, saslauthd.service and its drop-ins where systemd starts it,
+// Postfix's main.cf, master.cf and SASL file, /etc/passwd and /etc/group,
+// the PAM service files, the module's configuration) from the
 // real system or a --root tree, then runs the named checks in order. A check
 // that needs another one (the socket's permissions need the socket) is not
 // run when that one failed: the report lists it as waiting, so the first
@@ -37,9 +38,14 @@ final class Doctor {
   lazy var accounts = SystemAccounts(
     passwd: tree.text("/etc/passwd") ?? "", group: tree.text("/etc/group") ?? "")
 
+  /// saslauthd.service (Debian 13), or nil where the init script starts
+  /// saslauthd (Debian 12).
+  lazy var unit: SaslauthdUnit? = SaslauthdUnit.load(tree)
+
   /// Every /etc/default/saslauthd* file: Debian's init script starts one
   /// instance per file (`saslauthd[_a-zA-Z0-9-]*`).
-  lazy var defaultsFiles: [(path: String, file: SaslauthdDefaults)] = tree.list("/etc/default").compactMap { name in
+  lazy var allDefaultsFiles: [(path: String, file: SaslauthdDefaults)] = tree.list("/etc/default").compactMap {
+    name in
     guard name.hasPrefix("saslauthd"),
       name.dropFirst("saslauthd".count).allSatisfy({
         $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-")
@@ -49,12 +55,35 @@ final class Doctor {
     return tree.text(path).map { (path, SaslauthdDefaults.parse($0)) }
   }
 
+  /// The defaults files that start a saslauthd: under systemd only the
+  /// unit's EnvironmentFile (saslauthd.service ignores the init script's
+  /// instance files, Debian bug #1110485), else every one.
+  var defaultsFiles: [(path: String, file: SaslauthdDefaults)] {
+    guard let unit else { return allDefaultsFiles }
+    let read = Set(unit.environmentFiles.map { SystemTree.normalized($0.path) })
+    return allDefaultsFiles.filter { read.contains($0.path) }
+  }
+
+  /// The saslauthd options a defaults file gives at the next start: through
+  /// saslauthd.service's ExecStart, or through the init script.
+  func startOptions(_ file: SaslauthdDefaults) -> SaslauthdOptions {
+    guard let unit else { return file.saslauthdOptions }
+    return SaslauthdOptions.parse(unit.arguments(variables: file.variables))
+  }
+
+  /// How saslauthd is started at boot, for evidence.
+  var starter: String {
+    guard let unit else { return "Debian's init script (/etc/init.d/saslauthd)" }
+    let dropIns = unit.dropIns.isEmpty ? "no drop-in" : "drop-in " + unit.dropIns.joined(separator: ", ")
+    return "\(SaslauthdUnit.name) (\(unit.files[0]); \(dropIns))"
+  }
+
   /// The defaults file of the instance the checks are about: the one whose
   /// -m matches it, else /etc/default/saslauthd.
   lazy var selectedDefaults: (path: String, file: SaslauthdDefaults)? = {
     if let instance,
       let match = defaultsFiles.first(where: {
-        sameFile($0.file.saslauthdOptions.socketPath, instance.options.socketPath)
+        sameFile(startOptions($0.file).socketPath, instance.options.socketPath)
       })
     {
       return match
@@ -86,7 +115,7 @@ final class Doctor {
       return (instance.options, "the running saslauthd (pid \(instance.processIDs.first ?? 0))")
     }
     if let defaultsFile {
-      return (defaultsFile.saslauthdOptions, "\(defaultsPath) (saslauthd is not running)")
+      return (startOptions(defaultsFile), "\(defaultsPath) (saslauthd is not running)")
     }
     return nil
   }()
@@ -184,7 +213,7 @@ final class Doctor {
           wanted.append(resolved.path)
         }
       }
-      wanted += defaultsFiles.map { $0.file.saslauthdOptions.socketPath }
+      wanted += defaultsFiles.map { startOptions($0.file).socketPath }
     }
     for path in wanted {
       if let match = instances.first(where: { sameFile($0.options.socketPath, path) }) { return match }
@@ -218,6 +247,7 @@ final class Doctor {
     runPostfixChecks()
     runPAMChecks()
     runConfigChecks()
+    run("pg-hba", needs: ["config-file"]) { checkPgHba() }
     runEndToEnd()
     return report
   }
@@ -225,10 +255,16 @@ final class Doctor {
   /// `systemctl restart saslauthd`, the step after changing its options.
   static let restartSaslauthd = "systemctl restart saslauthd"
 
+  /// OPTIONS as the defaults file gives it, or what an empty one means: the
+  /// init script's default, or nothing under saslauthd.service.
+  var currentOptions: String {
+    if let options = defaultsFile?.options, !options.isEmpty { return options }
+    return unit == nil ? SaslauthdDefaults.defaultOptions : ""
+  }
+
   /// The OPTIONS line that adds `flag` (e.g. "-r") to the defaults file's.
   func optionsLine(adding flag: String) -> String {
-    let current = defaultsFile?.options ?? SaslauthdDefaults.defaultOptions
-    var words = current.words
+    var words = currentOptions.words
     if !words.contains(flag) {
       // Before the first option that takes a value, so "-m DIR" stays a pair.
       let takesValue: Set<String> = ["-a", "-O", "-m", "-n", "-s", "-t"]
@@ -241,7 +277,7 @@ final class Doctor {
   /// file when that file describes it, else on its own command line.
   func fixAdding(_ flag: String) -> String {
     guard let instance else { return optionsLine(adding: flag) }
-    if let defaultsFile, sameFile(instance.options.socketPath, defaultsFile.saslauthdOptions.socketPath) {
+    if let defaultsFile, sameFile(instance.options.socketPath, startOptions(defaultsFile).socketPath) {
       return optionsLine(adding: flag)
     }
     var words = instance.commandLine
@@ -252,12 +288,17 @@ final class Doctor {
 
   /// The OPTIONS line with `-m` set to `directory`.
   func optionsLine(runPath directory: String) -> String {
-    var words = (defaultsFile?.options ?? SaslauthdDefaults.defaultOptions).words
+    "OPTIONS=\"\(optionsWords(runPath: directory))\" in \(defaultsPath), then: \(Doctor.restartSaslauthd)"
+  }
+
+  /// OPTIONS' value with `-m` set to `directory`.
+  func optionsWords(runPath directory: String) -> String {
+    var words = currentOptions.words
     if let index = words.firstIndex(of: "-m"), index + 1 < words.count {
       words[index + 1] = directory
     } else {
       words += ["-m", directory]
     }
-    return "OPTIONS=\"\(words.joined(separator: " "))\" in \(defaultsPath), then: \(Doctor.restartSaslauthd)"
+    return words.joined(separator: " ")
   }
 }

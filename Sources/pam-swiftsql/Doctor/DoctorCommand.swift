@@ -11,10 +11,13 @@ struct DoctorCommand: ParsableCommand {
     commandName: "doctor",
     abstract: "Find the socket, chroot, permission, realm and configuration mistakes between Postfix and SQL.",
     discussion: """
-      Checks saslauthd (running, -a pam, -r, -m, -c, -n, /etc/default/saslauthd), its socket (inside \
-      Postfix's chroot, reachable by group sasl), Postfix (master.cf, main.cf, sasl/smtpd.conf), the PAM \
-      service Postfix uses (smtpd_sasl_service, default smtp), and pam_swiftsql's configuration and \
-      database.
+      Checks saslauthd (running, -a pam, -r, -m, -c, -n, /etc/default/saslauthd, and on Debian 13 \
+      saslauthd.service with its drop-ins, as systemctl cat shows them), its socket (inside Postfix's \
+      chroot, reachable by group sasl), Postfix (master.cf, main.cf, sasl/smtpd.conf), the PAM service \
+      Postfix uses (smtpd_sasl_service, default smtp), and pam_swiftsql's configuration and database \
+      (for PostgreSQL over its socket, the pg_hba.conf line that lets the module's user in). Each fix is \
+      the one for the init system in use: a systemd drop-in on Debian 13, the init script's \
+      /etc/default/saslauthd and dpkg-statoverride on Debian 12.
 
       With --login it also runs the password query for that login (printing only the scheme name); with a \
       password (-p, or the prompt) it sends one login through saslauthd and one through PAM and compares them.

@@ -174,6 +174,59 @@ final class DoctorTree: @unchecked Sendable {
     try write("/etc/pam_swiftsql.conf", configText(), mode: 0o640, group: DoctorTree.saslGID)
   }
 
+  /// The mistake of the how-tos that forget Postfix's chroot: saslauthd
+  /// (the defaults file and the running one) on /var/run/saslauthd, a
+  /// directory outside the chroot, and no socket inside it.
+  func moveSocketOutOfChroot() throws {
+    try edit("/etc/default/saslauthd") {
+      $0.replacingOccurrences(of: "/var/spool/postfix/var/run/saslauthd", with: "/var/run/saslauthd")
+    }
+    try setProcesses(
+      DoctorTree.saslauthdCommand.map { $0 == DoctorTree.runDirectory ? "/var/run/saslauthd" : $0 }, pids: [4242])
+    try remove("/var/run/saslauthd")
+    try makeDirectory("/var/run/saslauthd", mode: 0o710, group: DoctorTree.saslGID)
+    try listen(at: "/var/run/saslauthd/mux")
+    try remove(DoctorTree.runDirectory + "/mux")
+  }
+
+  /// Debian 13's saslauthd.service, as sasl2-bin 2.1.28+dfsg1-9 ships it.
+  static let saslauthdUnit = """
+    [Unit]
+    Description=SASL Authentication Daemon
+    Documentation=man:saslauthd(8)
+
+    [Service]
+    Type=forking
+    Group=sasl
+    PIDFile=/var/run/saslauthd/saslauthd.pid
+    EnvironmentFile=/etc/default/saslauthd
+    ExecStart=/usr/sbin/saslauthd -a $MECHANISMS $MECH_OPTIONS $OPTIONS -n $THREADS
+    RuntimeDirectory=saslauthd
+
+    [Install]
+    WantedBy=multi-user.target
+
+    """
+
+  /// Makes the tree a Debian 13 one: saslauthd started by saslauthd.service
+  /// (no START in the defaults file), with the package's example drop-in
+  /// (read from examples/) and enabled, unless told otherwise.
+  func useSystemd(dropIn: Bool = true, enabled: Bool = true) throws {
+    try write("/usr/lib/systemd/system/saslauthd.service", DoctorTree.saslauthdUnit)
+    try edit("/etc/default/saslauthd") { $0.replacingOccurrences(of: "START=yes\n", with: "") }
+    if dropIn {
+      let example = try String(
+        contentsOfFile: Project.root + "/examples/saslauthd-postfix-chroot.service.conf", encoding: .utf8)
+      try write("/etc/systemd/system/saslauthd.service.d/postfix-chroot.conf", example)
+    }
+    if enabled {
+      try makeDirectory("/etc/systemd/system/multi-user.target.wants", mode: 0o755)
+      try FileManager.default.createSymbolicLink(
+        atPath: path("/etc/systemd/system/multi-user.target.wants/saslauthd.service"),
+        withDestinationPath: "/usr/lib/systemd/system/saslauthd.service")
+    }
+  }
+
   /// The module's configuration for this tree's database.
   func configText(connect: String? = nil) -> String {
     """

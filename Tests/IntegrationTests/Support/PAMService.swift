@@ -22,22 +22,28 @@ final class PAMService: @unchecked Sendable {
   ///   - foreignArguments: instead of `config=PATH` and `arguments`, the
   ///     whole argument list made from the file's path (for pam_mysql's and
   ///     pam_pgsql's arguments, e.g. `config_file=PATH`).
+  ///   - name: the service name (default a unique one); a name such as
+  ///     `imap` only in the private folder, never with `installInEtc`.
+  ///   - allTypes: list the module for session and password too, as
+  ///     pam_pgsql's and pam_mysql's example stacks do.
   init(
-    config: String?, arguments: String = "", installInEtc: Bool = false,
-    foreignArguments: ((String) -> String)? = nil
+    config: String?, arguments: String = "", installInEtc: Bool = false, name: String? = nil,
+    allTypes: Bool = false, foreignArguments: ((String) -> String)? = nil
   ) throws {
     try Project.requireRoot()
     try Project.requireBuild()
-    name = "swiftsql-test-\(uniqueTag())"
+    if installInEtc && name != nil { throw RunError(description: "a fixed service name must not go to /etc/pam.d") }
+    self.name = name ?? "swiftsql-test-\(uniqueTag())"
     directory = try makeTemporaryDirectory("swiftsql-svc")
     try FileManager.default.createDirectory(atPath: confdir, withIntermediateDirectories: true)
     if let config { try writeFile(configPath, config, mode: 0o600) }
     let moduleLine =
       "\(Project.module) " + (foreignArguments?(configPath) ?? "config=\(configPath) \(arguments)")
-    let service = "auth    required \(moduleLine)\naccount required \(moduleLine)\n"
-    try writeFile("\(confdir)/\(name)", service)
+    var service = "auth    required \(moduleLine)\naccount required \(moduleLine)\n"
+    if allTypes { service += "password required \(moduleLine)\nsession required \(moduleLine)\n" }
+    try writeFile("\(confdir)/\(self.name)", service)
     if installInEtc {
-      try writeFile("/etc/pam.d/\(name)", service)
+      try writeFile("/etc/pam.d/\(self.name)", service)
       installedInEtc = true
     }
   }

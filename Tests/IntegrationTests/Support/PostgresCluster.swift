@@ -34,8 +34,13 @@ final class PostgresCluster: @unchecked Sendable {
   nonisolated(unsafe) private static var sharedCluster: PostgresCluster? = nil
   nonisolated(unsafe) private static var sharedStopCommand: String? = nil
 
+  /// Whether every statement is logged as it arrives (log_statement=all),
+  /// with the values bound to it, instead of with its duration.
+  let logsStatements: Bool
+
   /// Creates and starts a new cluster.
-  init() throws {
+  init(logsStatements: Bool = false) throws {
+    self.logsStatements = logsStatements
     try Project.requireRoot()
     directory = try makeTemporaryDirectory("swiftsql-pg")
     port = Int.random(in: 20000...60000)
@@ -52,7 +57,8 @@ final class PostgresCluster: @unchecked Sendable {
   /// connection and statement logged.
   private var serverOptions: String {
     "-c listen_addresses='' -c unix_socket_directories='\(directory)' -p \(port) -c fsync=off "
-      + "-c log_connections=on -c log_min_duration_statement=0"
+      + "-c log_connections=on "
+      + (logsStatements ? "-c log_statement=all -c log_parameter_max_length=-1" : "-c log_min_duration_statement=0")
   }
 
   func start() throws {

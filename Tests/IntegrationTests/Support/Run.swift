@@ -276,3 +276,21 @@ final class BackgroundRun: @unchecked Sendable {
     return try outcome.get()
   }
 }
+
+/// Sends SIGSTOP to `pid` and waits until every thread of it has stopped:
+/// kill(2) returns before a many-threaded server (mariadbd) is still, and a
+/// thread may yet answer a query meanwhile.
+func freeze(_ pid: pid_t) throws {
+  kill(pid, SIGSTOP)
+  try waitUntil("every thread of process \(pid) to stop", seconds: 10) {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    return !tasks.isEmpty
+      && tasks.allSatisfy { task in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")")
+        else { return true }  // gone
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
+        return state == "T" || state == "t"
+      }
+  }
+}
