@@ -135,8 +135,10 @@ for library in $needed; do
   [ -n "$owner" ] || unpackaged="$unpackaged $library"
 done
 expect_equal "dpkg -S finds the Debian package of every NEEDED library" "" "$unpackaged"
-expect_equal "the module exports only pam_sm_acct_mgmt, pam_sm_authenticate, pam_sm_setcred" \
-  "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred" \
+# The six entry points of PAM's four module types (issue 13: stacks call
+# session and password on the module too); nothing else, no Swift symbol.
+expect_equal "the module exports only the six pam_sm_* entry points" \
+  "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred" \
   "$(nm -D --defined-only "$module" | awk '{print $NF}' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect "the module is linked -z nodelete" bash -c "readelf -d '$module' | grep FLAGS_1 | grep -q NODELETE"
 expect "no RUNPATH or RPATH in the module and the tool" \

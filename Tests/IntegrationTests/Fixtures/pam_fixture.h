@@ -1,6 +1,7 @@
-/* What the PAM-driving fixtures (pam_driver, pam_soak) share: the
- * conversation, which answers every prompt with `password`, and the names
- * of the PAM return codes they print. */
+/* What the PAM-driving fixtures (pam_driver, pam_soak, pam_threads,
+ * pam_fork) share: the conversation, which answers every prompt with
+ * `password`, the names of the PAM return codes they print, and one
+ * saslauthd-like transaction that describes its answer. */
 #ifndef PAM_FIXTURE_H
 #define PAM_FIXTURE_H
 
@@ -47,6 +48,27 @@ static const char *name(int code) {
     return unnamed;
   }
   }
+}
+
+/* One transaction as saslauthd runs it (pam_start_confdir,
+ * pam_authenticate, pam_acct_mgmt, pam_end), its answer written to `text`
+ * as "auth=PAM_X acct=PAM_Y" (or "start=PAM_X"). */
+__attribute__((unused)) static void describe_transaction(const char *confdir, const char *service, const char *login, char *text,
+                                 size_t size) {
+  struct pam_conv conv = {conversation, NULL};
+  pam_handle_t *pamh = NULL;
+  int rc = pam_start_confdir(service, login, &conv, confdir, &pamh);
+  if (rc != PAM_SUCCESS) {
+    snprintf(text, size, "start=%s", name(rc));
+    return;
+  }
+  int auth = pam_authenticate(pamh, PAM_SILENT);
+  int acct = auth == PAM_SUCCESS ? pam_acct_mgmt(pamh, PAM_SILENT) : -1;
+  /* name() keeps its text for an unnamed code in one static buffer. */
+  char auth_name[40];
+  snprintf(auth_name, sizeof auth_name, "%s", name(auth));
+  snprintf(text, size, "auth=%s acct=%s", auth_name, acct == -1 ? "-" : name(acct));
+  pam_end(pamh, auth == PAM_SUCCESS ? acct : auth);
 }
 
 #endif

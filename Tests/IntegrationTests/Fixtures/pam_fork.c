@@ -29,19 +29,7 @@ static long milliseconds(void) {
 }
 
 static void transaction(const char *service, char *text, size_t size) {
-  struct pam_conv conv = {conversation, NULL};
-  pam_handle_t *pamh = NULL;
-  int rc = pam_start_confdir(service, login, &conv, confdir, &pamh);
-  if (rc != PAM_SUCCESS) {
-    snprintf(text, size, "start=%s", name(rc));
-    return;
-  }
-  int auth = pam_authenticate(pamh, PAM_SILENT);
-  int acct = auth == PAM_SUCCESS ? pam_acct_mgmt(pamh, PAM_SILENT) : -1;
-  char auth_name[40];
-  snprintf(auth_name, sizeof auth_name, "%s", name(auth));
-  snprintf(text, size, "auth=%s acct=%s", auth_name, acct == -1 ? "-" : name(acct));
-  pam_end(pamh, auth == PAM_SUCCESS ? acct : auth);
+  describe_transaction(confdir, service, login, text, size);
 }
 
 static void *slow(void *unused) {

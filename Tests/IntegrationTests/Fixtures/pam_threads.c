@@ -48,21 +48,8 @@ static void *worker(void *unused) {
   (void)unused;
   double end = now() + seconds;
   while (now() < end) {
-    struct pam_conv conv = {conversation, NULL};
-    pam_handle_t *pamh = NULL;
     char text[96];
-    int rc = pam_start_confdir(service, login, &conv, confdir, &pamh);
-    if (rc != PAM_SUCCESS) {
-      snprintf(text, sizeof text, "start=%s", name(rc));
-    } else {
-      int auth = pam_authenticate(pamh, PAM_SILENT);
-      int acct = auth == PAM_SUCCESS ? pam_acct_mgmt(pamh, PAM_SILENT) : -1;
-      /* name() keeps its text for an unnamed code in one static buffer. */
-      char auth_name[40];
-      snprintf(auth_name, sizeof auth_name, "%s", name(auth));
-      snprintf(text, sizeof text, "auth=%s acct=%s", auth_name, acct == -1 ? "-" : name(acct));
-      pam_end(pamh, auth == PAM_SUCCESS ? acct : auth);
-    }
+    describe_transaction(confdir, service, login, text, sizeof text);
     record(text);
   }
   return NULL;
