@@ -210,7 +210,8 @@ e2e: deb deps-e2e
 # tarball in $(TRIXIE_DIR) between runs): the same source built there and
 # checked by both releases' lintian, then README.Debian's set-up of Postfix
 # 3.10, saslauthd.service, Dovecot 2.4, PostgreSQL 17 and SQLite, driven end
-# to end, then upgrade, remove and purge (Tests/EndToEnd/trixie/run). Root
+# to end, then upgrade, remove and purge; then swiftsql-authd's serve.sh in a
+# fresh copy of the root (Tests/EndToEnd/trixie/run). Root
 # only; the root's daemons run in namespaces of their own, so this machine's
 # ports, /dev/log and /run are not touched. It reuses $(DEB_OUT) when make deb
 # built it from this same tree.
