@@ -517,15 +517,20 @@ struct ServeLimitTests {
 
   @Test("an unknown login costs a hash of the configured scheme, as in the module")
   func unknownLoginTiming() throws {
-    let cluster = try PostgresCluster.shared()
-    _ = try batteryConfig()
     // The decoy is made in default_pass_scheme; the row is of the same
-    // scheme and cost (mkpasswd's SHA512-CRYPT, 5000 rounds).
-    try cluster.sql(
-      "DELETE FROM users WHERE username = 'timing'; INSERT INTO users (username, domain, password) "
-        + "VALUES ('timing', 'example.org', \(Accounts.quoted(try Accounts.mkpasswd("sha512crypt"))))")
+    // scheme and cost (mkpasswd's SHA512-CRYPT, 5000 rounds). A database of
+    // its own: the battery's table is compared before and after by tests
+    // that run at the same time.
+    let (cluster, database) = try Corpus.postgresDatabase(
+      "CREATE TABLE users (username text NOT NULL, domain text NOT NULL, password text); "
+        + "INSERT INTO users VALUES ('timing', 'example.org', \(Accounts.quoted(try Accounts.mkpasswd("sha512crypt"))))",
+      tables: ["users"])
+    // The daemon runs as nobody: it must reach the cluster's socket.
+    chmod(cluster.directory, 0o711)
     let daemon = try ServeDaemon(
-      config: try batteryConfig("default_pass_scheme = SHA512-CRYPT"),
+      config: "driver = pgsql\nconnect = \(cluster.connectionString(database: database))\n"
+        + "password_query = SELECT password FROM users WHERE username = '%n' AND domain = '%d'\n"
+        + "default_pass_scheme = SHA512-CRYPT\n",
       arguments: ["--failure-delay", "0", "--workers", "1"])
     defer { daemon.remove() }
     var wrong: [Double] = []
