@@ -225,6 +225,9 @@ postfix_configure() {
     echo "inet_interfaces = loopback-only"
     echo "inet_protocols = ipv4"
     echo "mynetworks = 127.0.0.0/8"
+    # Where libsasl2 finds smtpd.conf: compiled into Debian 12's Postfix,
+    # set in Debian 13's main.cf, which this one replaces.
+    echo "cyrus_sasl_config_path = /etc/postfix/sasl"
     echo "maillog_file_prefixes = $work"
     echo "maillog_file = $work/postfix.log"
     sed -e "s|^smtpd_tls_cert_file = .*|smtpd_tls_cert_file = $work/tls/cert.pem|" \
