@@ -1,6 +1,6 @@
 # pam_swiftsql — the two commands of the README, and the pieces they use.
 #
-#   make          build build/pam_swiftsql.so (Embedded Swift) and build/pam-swiftsql
+#   make          build build/pam_swiftsql.so (Embedded Swift), build/pam-swiftsql and build/swiftsql-authd
 #   make demo     build, then authenticate a demo user through PAM and saslauthd
 #   make check    every test, and the style check (CI runs this, then make e2e: see .ci/run)
 #   make deb      the Debian package libpam-swiftsql, from a clean copy, checked by lintian
@@ -47,7 +47,7 @@ E2E_DEPS := postgresql sasl2-bin postfix libsasl2-modules dovecot-core dovecot-i
 # Where make deb puts the clean copy it builds from, and the packages.
 DEB_OUT = $(BUILD)/deb
 
-.PHONY: all build module tool build-static deps-build deps-demo deps-test demo check unit-test lint format clean
+.PHONY: all build module tool daemon build-static deps-build deps-demo deps-test demo check unit-test lint format clean
 .PHONY: man package-check deps-deb deb deps-e2e e2e
 
 all: build
@@ -61,7 +61,7 @@ deps-demo:
 deps-test:
 	@scripts/install-deps.sh $(BUILD_DEPS) $(TEST_DEPS)
 
-build: deps-build module tool
+build: deps-build module tool daemon
 
 # The module, in Embedded Swift (DESIGN.md §2), with swiftc: SwiftPM builds
 # each target in one mode only, and it builds these same sources in full
@@ -121,6 +121,13 @@ tool: deps-build
 	mkdir -p $(BUILD)
 	install -m 0755 $(SCRATCH)/release/pam-swiftsql $(BUILD)/pam-swiftsql
 
+# The daemon (`pam-swiftsql serve`), with SwiftPM like the tool: full Swift,
+# static Swift runtime, no Foundation (README "swiftsql-authd").
+daemon: deps-build
+	$(SWIFT) build $(RELEASE) $(SWIFT_BUILD_FLAGS) --product swiftsql-authd
+	mkdir -p $(BUILD)
+	install -m 0755 $(SCRATCH)/release/swiftsql-authd $(BUILD)/swiftsql-authd
+
 # For comparison, the module as it was built before Embedded Swift: SwiftPM's
 # dynamic library product with the whole Swift runtime linked in statically
 # (about 6.5 MB stripped), into $(BUILD) with the tool, as make build does.
@@ -142,7 +149,7 @@ check: deps-test build lint package-check fuzz-smoke
 	  $(SWIFT) test --scratch-path $(SCRATCH)
 
 unit-test:
-	$(SWIFT) test --scratch-path $(SCRATCH) --filter 'SwiftSQLCoreTests|SaslauthdClientTests'
+	$(SWIFT) test --scratch-path $(SCRATCH) --filter 'SwiftSQLCoreTests|SaslauthdClientTests|SwiftSQLServeTests'
 
 # One style for everyone: .swift-format. `make format` rewrites in place.
 lint:
@@ -159,7 +166,7 @@ clean:
 # description of its subcommands and options.
 man: build
 	mkdir -p $(BUILD)/man
-	install -m 0644 man/pam_swiftsql.8 man/pam_swiftsql.conf.5 $(BUILD)/man/
+	install -m 0644 man/pam_swiftsql.8 man/pam_swiftsql.conf.5 man/swiftsql-authd.8 $(BUILD)/man/
 	python3 man/gen-tool-manpage.py man/pam-swiftsql.8.in $(BUILD)/pam-swiftsql $(BUILD)/man/pam-swiftsql.8
 
 # Every configuration key, PAM code, module argument, subcommand, option and
@@ -203,7 +210,8 @@ e2e: deb deps-e2e
 # tarball in $(TRIXIE_DIR) between runs): the same source built there and
 # checked by both releases' lintian, then README.Debian's set-up of Postfix
 # 3.10, saslauthd.service, Dovecot 2.4, PostgreSQL 17 and SQLite, driven end
-# to end, then upgrade, remove and purge (Tests/EndToEnd/trixie/run). Root
+# to end, then upgrade, remove and purge; then swiftsql-authd's serve.sh in a
+# fresh copy of the root (Tests/EndToEnd/trixie/run). Root
 # only; the root's daemons run in namespaces of their own, so this machine's
 # ports, /dev/log and /run are not touched. It reuses $(DEB_OUT) when make deb
 # built it from this same tree.
@@ -265,8 +273,9 @@ bench-loadgen: deps-bench
 	  $(LOADGEN_SRC)/harness.c -lpq -lcrypt -largon2 -lcrypto
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/first_login $(LOADGEN_SRC)/first_login.c -lpam
 
-bench: deps-bench module bench-loadgen
-	bench/run $(BUILD)/pam_swiftsql.so $(LOADGEN) $(BENCH_OUT) --results $(BENCH_RESULTS) $(BENCH_FLAGS)
+bench: deps-bench module daemon bench-loadgen
+	bench/run $(BUILD)/pam_swiftsql.so $(LOADGEN) $(BENCH_OUT) --daemon $(BUILD)/swiftsql-authd \
+	  --results $(BENCH_RESULTS) $(BENCH_FLAGS)
 
 # Leaks and lifetime at full length (README, "Outages, failover and leaks"):
 # 100,000 logins in one process under valgrind memcheck (0 bytes definitely
@@ -290,19 +299,21 @@ soak: deps-test build
 #   make asan          the unit tests under AddressSanitizer (scratch .build-asan)
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
-FUZZ_TARGETS ?= login query-template config connection-string hash-string payload-decoding saslauthd
+FUZZ_TARGETS ?= login query-template config connection-string hash-string payload-decoding saslauthd \
+  serve-saslauthd serve-dovecot
 FUZZ_OUT = $(BUILD)/fuzz
 FUZZ_SWIFTC = $(SWIFTC) -swift-version 6 -parse-as-library -wmo -O -g -sanitize=fuzzer,address \
   -I $(FUZZ_OUT) -I Sources/CLibC -I Sources/CLibCrypt -I Sources/CLibCrypto -I Sources/CLibArgon2
 FUZZ_OBJECTS = $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o $(FUZZ_OUT)/SwiftSQLSchemes.o \
-  $(FUZZ_OUT)/SaslauthdClient.o
+  $(FUZZ_OUT)/SaslauthdClient.o $(FUZZ_OUT)/SwiftSQLServe.o
 FUZZ_SOURCES_SwiftSQLCore := $(wildcard Sources/SwiftSQLCore/*.swift Sources/SwiftSQLCore/*/*.swift)
 FUZZ_SOURCES_SwiftSQLSystem := $(wildcard Sources/SwiftSQLSystem/*.swift)
 FUZZ_SOURCES_SwiftSQLSchemes := $(filter-out %/CostLimits.swift,$(wildcard Sources/SwiftSQLSchemes/*.swift)) \
   fuzz/Support/CostLimits.swift
 FUZZ_SOURCES_SaslauthdClient := $(wildcard Sources/SaslauthdClient/*.swift)
+FUZZ_SOURCES_SwiftSQLServe := $(wildcard Sources/SwiftSQLServe/*.swift)
 ASAN_SCRATCH ?= .build-asan
-ASAN_TESTS ?= SwiftSQLCoreTests|SwiftSQLSchemesTests|SaslauthdClientTests
+ASAN_TESTS ?= SwiftSQLCoreTests|SwiftSQLSchemesTests|SaslauthdClientTests|SwiftSQLServeTests
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-merge asan
 
@@ -318,6 +329,8 @@ $(FUZZ_OUT)/SwiftSQLSystem.o: $(FUZZ_SOURCES_SwiftSQLSystem) $(wildcard Sources/
 $(FUZZ_OUT)/SwiftSQLSchemes.o: $(FUZZ_SOURCES_SwiftSQLSchemes) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o
 	$(FUZZ_MODULE)
 $(FUZZ_OUT)/SaslauthdClient.o: $(FUZZ_SOURCES_SaslauthdClient)
+	$(FUZZ_MODULE)
+$(FUZZ_OUT)/SwiftSQLServe.o: $(FUZZ_SOURCES_SwiftSQLServe) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SaslauthdClient.o
 	$(FUZZ_MODULE)
 
 $(FUZZ_OUT)/fuzz-%: fuzz/Targets/%.swift fuzz/Support/Harness.swift $(FUZZ_OBJECTS)

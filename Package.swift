@@ -27,6 +27,7 @@ let package = Package(
   products: [
     .library(name: "pam_swiftsql", type: .dynamic, targets: ["PAMEntryPoints"]),
     .executable(name: "pam-swiftsql", targets: ["pam-swiftsql"]),
+    .executable(name: "swiftsql-authd", targets: ["swiftsql-authd"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -96,7 +97,20 @@ let package = Package(
       name: "pam-swiftsql",
       dependencies: [
         "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLPAM",
-        "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SwiftSQLServe", "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // The daemon (`swiftsql-authd`, also run as `pam-swiftsql serve`): the
+    // protocols as pure parsers, then the daemon itself over the core, the
+    // schemes and the drivers, with no libpam and no Foundation. CServe: the
+    // libc headers of its one system boundary file.
+    .target(name: "SwiftSQLServe", dependencies: ["SaslauthdClient", "SwiftSQLCore"]),
+    .systemLibrary(name: "CServe", path: "Sources/CServe"),
+    .executableTarget(
+      name: "swiftsql-authd",
+      dependencies: [
+        "SwiftSQLServe", "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends",
+        "SwiftSQLRuntime", "CServe",
       ]),
 
     // Benchmarks (not tests): bench/README.md.
@@ -109,6 +123,7 @@ let package = Package(
     // module, libpam, PostgreSQL, SQLite and saslauthd (see Tests/README.md).
     .testTarget(name: "SwiftSQLCoreTests", dependencies: ["SwiftSQLCore"]),
     .testTarget(name: "SaslauthdClientTests", dependencies: ["SaslauthdClient"]),
+    .testTarget(name: "SwiftSQLServeTests", dependencies: ["SwiftSQLServe", "SaslauthdClient", "SwiftSQLCore"]),
     // The known-answer vectors (Tests/SchemeVectors/vectors.tsv, made by
     // scripts/make-vectors.py), shared by the scheme and integration tests.
     .target(name: "SchemeVectors", path: "Tests/SchemeVectors", exclude: ["vectors.tsv"]),

@@ -27,6 +27,7 @@ import platform
 import random
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -298,6 +299,9 @@ class Bench:
         os.chmod(self.work, 0o755)
         self.results = {}  # (row, variant, scheme, clients) -> figures
         self.duration = args.duration
+        self.configs = {}  # scheme slug -> pam_swiftsql configuration file
+        self.daemon = os.path.abspath(args.daemon) if args.daemon else None
+        self.serve = None
 
     def cleanup(self):
         while self.cleanups:
@@ -431,8 +435,26 @@ class Bench:
                     "password_query = SELECT password FROM users WHERE username = '%n' AND domain = '%d'\n"
                     "account_query = SELECT active FROM users WHERE username = '%n' AND domain = '%d'\n"
                     f"default_pass_scheme = {scheme.name}\n")
-            os.chmod(config, 0o640)
+            # 0644, root's: swiftsql-authd reads it as nobody (it holds no
+            # password: the role logs in over the socket with trust).
+            os.chmod(config, 0o644)
+            self.configs[scheme.slug] = config
             service(f"bench-swiftsql-{scheme.slug}", f"{self.module} config={config}")
+            # Row j: swiftsql-authd doing what row g's Dovecot does, one
+            # query a login (no account_query).
+            single = os.path.join(self.work, f"swiftsql-{scheme.slug}-1q.conf")
+            with open(single, "w") as f:
+                f.write(
+                    "driver = pgsql\n"
+                    f"connect = {self.pg_conninfo}\n"
+                    "password_query = SELECT password FROM users WHERE username = '%n' AND domain = '%d'\n"
+                    f"default_pass_scheme = {scheme.name}\n")
+            os.chmod(single, 0o644)
+            self.configs[scheme.slug + "-1q"] = single
+            if scheme.pam_mysql:
+                service(f"bench-mysql-{scheme.slug}",
+                        f"pam_mysql.so user=mailauth passwd={self.maria_password} host={self.maria_socket} "
+                        "db=bench table=users usercolumn=email passwdcolumn=password crypt=1")
         for table in TIMING_TABLES:
             for variant in ("set", "unset"):
                 config = os.path.join(self.work, f"timing-{table.slug}-{variant}.conf")
@@ -444,10 +466,6 @@ class Bench:
                         + (f"default_pass_scheme = {table.default_scheme}\n" if variant == "set" else ""))
                 os.chmod(config, 0o640)
                 service(f"bench-timing-{table.slug}-{variant}", f"{self.module} config={config}")
-            if scheme.pam_mysql:
-                service(f"bench-mysql-{scheme.slug}",
-                        f"pam_mysql.so user=mailauth passwd={self.maria_password} host={self.maria_socket} "
-                        "db=bench table=users usercolumn=email passwdcolumn=password crypt=1")
 
     # -- saslauthd ---------------------------------------------------------
     def start_saslauthd(self, workers, name):
@@ -516,6 +534,49 @@ class Bench:
         self.dovecot_members = lambda: [p for p, parent, _ in processes() if p == master or parent == master]
         self.dovecot_socket = os.path.join(base, "auth-client")
         wait_until("Dovecot's auth-client socket", lambda: os.path.exists(self.dovecot_socket))
+
+    # -- swiftsql-authd ----------------------------------------------------
+    def start_serve(self, name="serve"):
+        """swiftsql-authd as the package runs it (started as root, serving as
+        nobody), one --service per scheme with the same configuration file as
+        the module's rows, both sockets; refused logins answered at once."""
+        directory = os.path.join(self.work, name)
+        os.mkdir(directory)
+        os.chmod(directory, 0o755)
+        arguments = [self.daemon, "--config", self.configs[SCHEMES[0].slug]]
+        for scheme in SCHEMES:
+            arguments += ["--service", f"bench-swiftsql-{scheme.slug}={self.configs[scheme.slug]}",
+                          "--service", f"bench-serve-1q-{scheme.slug}={self.configs[scheme.slug + '-1q']}"]
+        arguments += ["--socket", os.path.join(directory, "mux"), "--dovecot-socket",
+                      os.path.join(directory, "auth-client"), "--status-socket", os.path.join(directory, "status"),
+                      "--user", "nobody", "--socket-group", "nogroup", "--foreground", "--failure-delay", "0",
+                      "--log-stderr"]
+        log_file = open(os.path.join(self.work, f"{name}.log"), "w")
+        process = subprocess.Popen(arguments, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+
+        def stop():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=40)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+        self.cleanups.append((f"swiftsql-authd {name}", stop))
+        mux = os.path.join(directory, "mux")
+        wait_until("swiftsql-authd's sockets", lambda: os.path.exists(os.path.join(directory, "status")))
+        return {"socket": mux, "dovecot": os.path.join(directory, "auth-client"),
+                "status": os.path.join(directory, "status"), "process": process,
+                "members": lambda: [process.pid] if process.poll() is None else []}
+
+    def serve_rss_kb(self, daemon):
+        with open(f"/proc/{daemon['process'].pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
 
     # -- measuring ---------------------------------------------------------
     def tool(self, name):
@@ -592,6 +653,66 @@ class Bench:
             self.record("g", "Dovecot auth", scheme, clients,
                         m("dovecot_auth", ["-f", self.dovecot_socket] + login_password, warmup_count=4,
                           server=self.dovecot_members))
+            if self.serve:
+                service = ["-s", f"bench-swiftsql-{scheme.slug}"]
+                self.record("h", "swiftsql-authd", scheme, clients,
+                            m("sasl_client", ["-f", self.serve["socket"]] + service + login_password,
+                              warmup_count=4, server=self.serve["members"]))
+                self.record("i", "swiftsql-authd", scheme, clients,
+                            m("dovecot_auth", ["-f", self.serve["dovecot"]] + service + login_password,
+                              warmup_count=4, server=self.serve["members"]))
+                self.record("j", "swiftsql-authd", scheme, clients,
+                            m("dovecot_auth", ["-f", self.serve["dovecot"], "-s", f"bench-serve-1q-{scheme.slug}"]
+                              + login_password, warmup_count=4, server=self.serve["members"]))
+
+    # -- swiftsql-authd: memory over many logins, unknown-login timing -------
+    def measure_serve_memory(self, logins):
+        """A fresh daemon; its resident set after every tenth of `logins`
+        (SSHA256, two clients, the two protocols in turn)."""
+        daemon = self.start_serve("serve-memory")
+        scheme = SCHEMES[0]
+        chunk = max(logins // 10, 2)
+        samples = [(0, self.serve_rss_kb(daemon))]
+        done = 0
+        for index in range(10):
+            program, socket = (("sasl_client", daemon["socket"]) if index % 2 == 0
+                               else ("dovecot_auth", daemon["dovecot"]))
+            figures = self.generate(program, ["-f", socket, "-s", f"bench-swiftsql-{scheme.slug}", "-p", PASSWORD],
+                                    scheme.domain, 2, duration=0.01, min_count=chunk // 2 + chunk // 50,
+                                    warmup_count=1)
+            done += figures["count"]
+            samples.append((done, self.serve_rss_kb(daemon)))
+            log(f"  swiftsql-authd after {done:,} logins: RSS {samples[-1][1] / 1024:.2f} MB")
+        daemon["process"].terminate()
+        daemon["process"].wait(timeout=40)
+        return {"logins": done, "samples": samples}
+
+    def measure_serve_timing(self):
+        """Through swiftsql-authd's saslauthd socket, alternating: a wrong
+        password for a login that exists, and a login that does not exist;
+        the medians, per scheme (as pam_loop -T does in-process)."""
+        timing = {}
+        for scheme in SCHEMES:
+            pairs = {"ARGON2ID": 12, "SHA512-CRYPT": 150}.get(scheme.name, 400)
+            if self.args.quick:
+                pairs = max(pairs // 10, 3)
+            wrong, unknown = [], []
+            service = f"bench-swiftsql-{scheme.slug}"
+            for index in range(pairs):
+                user = "u%05d" % (index % USERS)
+                for login, results in ((user, wrong), ("nosuch%05d" % index, unknown)):
+                    started = time.monotonic()
+                    answer = mux_ask(self.serve["socket"], login, WRONG_PASSWORD, service, scheme.domain)
+                    results.append((time.monotonic() - started) * 1e3)
+                    if answer != "NO authentication failed":
+                        raise BenchError(f"swiftsql-authd timing: {login}@{scheme.domain} answered {answer!r}")
+            figures = {"wrong_p50_ms": statistics.median(wrong), "unknown_p50_ms": statistics.median(unknown),
+                       "pairs": pairs}
+            figures["unknown_over_wrong"] = figures["unknown_p50_ms"] / figures["wrong_p50_ms"]
+            timing[scheme.name] = figures
+            log(f"  serve timing {scheme.name:<12} wrong password {figures['wrong_p50_ms']:.3f} ms, unknown login "
+                f"{figures['unknown_p50_ms']:.3f} ms ({figures['unknown_over_wrong']:.3f}; {pairs} pairs)")
+        return timing
 
     # -- unknown login vs wrong password -----------------------------------
     def measure_timing(self):
@@ -903,6 +1024,27 @@ class Bench:
 # Targets (issue 7, points 2 and 6), the table, and the files.
 
 
+# A wrong password as long as the right one (crypt(3)'s cost depends on it).
+WRONG_PASSWORD = PASSWORD[:-1] + ("x" if PASSWORD[-1] != "x" else "y")
+
+
+def mux_ask(path, login, password, service, realm):
+    """One login on a saslauthd-protocol socket: the reply text."""
+    fields = [login, password, service, realm]
+    request = b"".join(len(f.encode()).to_bytes(2, "big") + f.encode() for f in fields)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(60)
+        client.connect(path)
+        client.sendall(request)
+        data = b""
+        while len(data) < 2 or len(data) < 2 + int.from_bytes(data[:2], "big"):
+            chunk = client.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data[2:].decode("utf-8", "replace")
+
+
 def figures(results, row, variant, scheme, clients):
     return results.get((row, variant, scheme, clients))
 
@@ -914,7 +1056,7 @@ def cpu_of(f):
     return f.get("server_cpu_ms", f.get("client_cpu_ms"))
 
 
-def evaluate(bench, results, first_login, memory, size, timing, profile):
+def evaluate(bench, results, first_login, memory, size, timing, profile, serve_memory=None, serve_timing=None):
     """Each target of point 2 and 6, measured within this run."""
     targets = []
 
@@ -999,7 +1141,57 @@ def evaluate(bench, results, first_login, memory, size, timing, profile):
             0.8 <= ratio <= 1.25,
             f"unknown {values['unknown_p50_ms']:.3f} ms, wrong {values['wrong_p50_ms']:.3f} ms, "
             f"{values['pairs']} pairs")
+    serve_targets(add, results, serve_memory, serve_timing)
     return targets
+
+
+def serve_targets(add, results, serve_memory, serve_timing):
+    """Issue 15's targets for swiftsql-authd (rows h and i), as ratios
+    within this run."""
+    protocols = (("h", "saslauthd protocol"), ("i", "Dovecot protocol"), ("j", "Dovecot protocol, 1 query as g"))
+    for scheme in SCHEMES:
+        g2 = figures(results, "g", "Dovecot auth", scheme.name, 2)
+        for row, protocol in protocols:
+            one = figures(results, row, "swiftsql-authd", scheme.name, 1)
+            two = figures(results, row, "swiftsql-authd", scheme.name, 2)
+            if not (one and two):
+                continue
+            cpu = f"; CPU per login {cpu_of(two):.3f} ms (g: {cpu_of(g2):.3f})" if g2 else ""
+            if scheme.name == "SSHA256" and row != "j":
+                # "With a cheap scheme": the cheapest, where the daemon's own
+                # cost shows (MD5-CRYPT's hash is most of a login).
+                e5 = figures(results, "e", "saslauthd -n 5", scheme.name, 2)
+                if e5:
+                    ratio = two["rate"] / e5["rate"]
+                    add(f"{row} >= 5 x saslauthd -n 5 + pam_swiftsql (2 clients, {protocol})", scheme.name,
+                        f"{ratio:.2f}", "5.00", ratio >= 5.0, f"{row} {two['rate']:.0f}/s vs e {e5['rate']:.0f}/s")
+                ratio = two["p99_ms"] / two["p50_ms"]
+                add(f"{row} p99 <= 2 x p50 (2 clients, {protocol})", scheme.name, f"{ratio:.2f}", "2.00", ratio <= 2.0,
+                    f"p50 {two['p50_ms']:.3f} ms, p99 {two['p99_ms']:.3f} ms")
+            elif scheme.name in ("SHA512-CRYPT", "ARGON2ID") and row != "j":
+                ratio = two["rate"] / one["rate"]
+                add(f"{row} 2 clients >= 1.8 x 1 client (both cores, {protocol})", scheme.name, f"{ratio:.2f}",
+                    "1.80", ratio >= 1.8, f"{two['rate']:.1f}/s vs {one['rate']:.1f}/s")
+            if g2:
+                ratio = two["rate"] / g2["rate"]
+                add(f"{row} >= Dovecot's auth, row g (2 clients, {protocol})", scheme.name, f"{ratio:.2f}", "1.00",
+                    ratio >= 1.0, f"{row} {two['rate']:.0f}/s vs g {g2['rate']:.0f}/s{cpu}")
+    if serve_memory:
+        samples = serve_memory["samples"]
+        final = samples[-1][1]
+        tenth = samples[1][1] if len(samples) > 1 else final
+        add("swiftsql-authd RSS <= 16 MB after all logins", "SSHA256", f"{final / 1024:.2f} MB", "16.00 MB",
+            final <= 16 * 1024, f"{serve_memory['logins']:,} logins; RSS by logins: " + ", ".join(
+                f"{count // 1000:,}k {rss / 1024:.1f}" for count, rss in samples))
+        growth = final - tenth
+        add("swiftsql-authd RSS flat after the first tenth of the logins (within 1 MB)", "SSHA256",
+            f"{growth / 1024:+.2f} MB", "1.00 MB", growth <= 1024,
+            f"{samples[1][0]:,} logins: {tenth / 1024:.2f} MB; {samples[-1][0]:,}: {final / 1024:.2f} MB")
+    for scheme, values in (serve_timing or {}).items():
+        ratio = values["unknown_over_wrong"]
+        add("swiftsql-authd: unknown login vs wrong password, medians within 10%", scheme, f"{ratio:.3f}",
+            "0.90-1.10", 0.9 <= ratio <= 1.1,
+            f"unknown {values['unknown_p50_ms']:.3f} ms, wrong {values['wrong_p50_ms']:.3f} ms ({values['pairs']} pairs)")
 
 
 ROWS = [
@@ -1014,6 +1206,9 @@ ROWS = [
     ("e", "saslauthd -n 5", "pam_swiftsql, saslauthd -n 5"),
     ("f", "saslauthd -n 5", "pam_mysql, saslauthd -n 5"),
     ("g", "Dovecot auth", "Dovecot auth + dovecot-pgsql"),
+    ("h", "swiftsql-authd", "swiftsql-authd, saslauthd protocol"),
+    ("i", "swiftsql-authd", "swiftsql-authd, Dovecot protocol"),
+    ("j", "swiftsql-authd", "swiftsql-authd, Dovecot protocol, 1 query as g"),
 ]
 
 
@@ -1040,6 +1235,9 @@ def compared(results, row, variant, scheme):
         return text
     if row == "g" and one("g", variant) and one("e", "saslauthd -n 2"):
         return f"e(-n 2)/g {one('e', 'saslauthd -n 2')['rate'] / one('g', variant)['rate']:.2f}x (1 client)"
+    if row in ("h", "i", "j") and two(row, variant) and two("e", "saslauthd -n 5") and two("g", "Dovecot auth"):
+        return (f"/e(-n 5) {two(row, variant)['rate'] / two('e', 'saslauthd -n 5')['rate']:.2f}x, "
+                f"/g {two(row, variant)['rate'] / two('g', 'Dovecot auth')['rate']:.2f}x (2 clients)")
     return ""
 
 
@@ -1193,10 +1391,14 @@ def main():
                         help="set up, print the unknown-vs-wrong study, nothing else timed")
     parser.add_argument("--profile-only", action="store_true",
                         help="set up, count instructions (callgrind) and print them; no timed measurement")
+    parser.add_argument("--daemon", help="swiftsql-authd, for rows h and i and its targets")
+    parser.add_argument("--serve-logins", type=int, default=1_000_000,
+                        help="logins of swiftsql-authd's memory run (its RSS after each tenth)")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.duration = 1, 0.5
+        args.serve_logins = min(args.serve_logins, 20_000)
     if os.geteuid() != 0:
         sys.exit("bench: run as root (it starts PostgreSQL, MariaDB, saslauthd and Dovecot)")
     if not args.inside:
@@ -1238,6 +1440,11 @@ def main():
         log("memory of a saslauthd worker")
         memory = bench.measure_memory()
         sasl = [bench.start_saslauthd(2, "n2"), bench.start_saslauthd(5, "n5")]
+        serve_memory = serve_timing = None
+        if bench.daemon:
+            log(f"swiftsql-authd: resident set over {args.serve_logins:,} logins")
+            serve_memory = bench.measure_serve_memory(args.serve_logins)
+            bench.serve = bench.start_serve()
         log("first login in a fresh process")
         first_login = bench.measure_first_login()
         for round_number in range(args.rounds):
@@ -1248,6 +1455,8 @@ def main():
                 bench.measure_scheme(scheme, sasl)
         log("unknown login vs wrong password")
         timing = bench.measure_timing()
+        if bench.serve:
+            serve_timing = bench.measure_serve_timing()
         profile = None
         if not args.no_profile:
             log("instructions per login (callgrind)")
@@ -1277,7 +1486,7 @@ def main():
         return status
 
     results = bench.results
-    targets = evaluate(bench, results, first_login, memory, size, timing, profile)
+    targets = evaluate(bench, results, first_login, memory, size, timing, profile, serve_memory, serve_timing)
     meta = {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.node()} ({platform.system()} {platform.release()}, "
@@ -1313,7 +1522,8 @@ def main():
         rows.append({"row": row, "variant": variant, "scheme": scheme, "clients": clients} | f)
     with open(os.path.join(bench.out, "bench.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows, "first_login": first_login, "memory_kB": memory, "size": size,
-                   "timing": timing, "profile": profile, "targets": targets}, f, indent=1)
+                   "timing": timing, "profile": profile, "serve_memory": serve_memory, "serve_timing": serve_timing,
+                   "targets": targets}, f, indent=1)
     with open(os.path.join(bench.out, "bench.csv"), "w", newline="") as f:
         fields = ["row", "variant", "scheme", "clients", "rate", "p50_ms", "p90_ms", "p99_ms", "mean_ms", "max_ms",
                   "client_cpu_ms", "server_cpu_ms", "part_p50_ms", "part_p99_ms", "count", "errors", "rounds"]

@@ -287,6 +287,36 @@ def saslauthd_seeds():
     write("saslauthd", "request-long", b"\x05alice\0" + b"p" * 300 + b"\0smtp\0example.org\0")
 
 
+def serve_seeds():
+    def counted(text):
+        return len(text).to_bytes(2, "big") + text
+
+    four = counted(b"alice") + counted(b"secret") + counted(b"smtp") + counted(b"example.org")
+    write("serve-saslauthd", "four", b"\x00" + four)
+    write("serve-saslauthd", "four-pieces", b"\x03" + four)
+    write("serve-saslauthd", "five", b"\x00" + four + counted(b"192.0.2.1;587"))
+    write("serve-saslauthd", "five-pieces", b"\x05" + four + counted(b"192.0.2.1;587"))
+    write("serve-saslauthd", "long", b"\x00" + counted(b"alice") + counted(b"p" * 300) + counted(b"smtp"))
+    write("serve-saslauthd", "empty", b"\x00" + counted(b"") * 4)
+
+    def b64(data):
+        import base64
+        return base64.b64encode(data)
+
+    hello = b"VERSION\t1\t0\nCPID\t4242\n"
+    plain = b"AUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=192.0.2.9\tsecured\tresp=" + \
+        b64(b"\0alice@example.org\0pw") + b"\n"
+    login = b"AUTH\t2\tLOGIN\tservice=smtp\tnologin\nCONT\t2\t" + b64(b"bob@example.org") + b"\nCONT\t2\t" + \
+        b64(b"pw") + b"\n"
+    write("serve-dovecot", "postfix-plain", b"\x00" + hello + plain)
+    write("serve-dovecot", "postfix-login", b"\x07" + hello + login)
+    write("serve-dovecot", "plain-cont", b"\x00" + hello + b"AUTH\t3\tPLAIN\tservice=imap\nCONT\t3\t" +
+          b64(b"a@b.c\0a@b.c\0pw") + b"\n")
+    write("serve-dovecot", "cancel", b"\x00" + hello + plain + b"CANCEL\t1\nAUTH\t1\tCRAM-MD5\tservice=smtp\n")
+    write("serve-dovecot", "escapes", b"\x02" + hello + b"AUTH\t4\tPLAIN\tservice=sm\x01ttp\tresp==\n")
+    write("serve-dovecot", "no-version", b"\x00" + plain)
+
+
 if __name__ == "__main__":
     login_seeds()
     query_seeds()
@@ -295,3 +325,4 @@ if __name__ == "__main__":
     hash_seeds()
     payload_seeds()
     saslauthd_seeds()
+    serve_seeds()

@@ -1,5 +1,5 @@
 #!/bin/bash
-# make deb: builds the Debian package libpam-swiftsql from a clean copy of
+# make deb: builds the Debian packages libpam-swiftsql and swiftsql-authd from a clean copy of
 # this tree, then runs lintian on it.
 #
 #   scripts/build-deb.sh OUT
@@ -50,7 +50,8 @@ command -v swift >/dev/null 2>&1 || {
 
 echo "build-deb: copying the tree into $out/src"
 rm -rf "$out/src"
-rm -f "$out"/libpam-swiftsql_* "$out"/libpam-swiftsql-dbgsym_* "$out/tree.sha256"
+rm -f "$out"/libpam-swiftsql_* "$out"/libpam-swiftsql-dbgsym_* "$out"/swiftsql-authd_* "$out"/swiftsql-authd-dbgsym_* \
+  "$out/tree.sha256"
 mkdir -p "$out/src"
 cd "$root"
 # Files deleted in the work tree but still in the index are skipped.

@@ -2,7 +2,10 @@
 // can be unit-tested and fuzzed without a daemon. A request is four fields
 // (login, password, service, realm) — five in saslauthd after 2.1.28, which
 // adds the client address — each a big-endian UInt16 length and that many
-// bytes. The reply is one such counted string starting "OK" or "NO".
+// bytes. The reply is one such counted string starting "OK" or "NO". Both
+// sides are here: the client's (`pam-swiftsql test`: encode a request,
+// decode a reply) and the server's (`swiftsql-authd`: decode a request,
+// encode a reply), so the wire format is written once.
 
 /// One request to saslauthd.
 public struct SaslauthdRequest: Sendable {
@@ -27,9 +30,9 @@ public struct SaslauthdRequest: Sendable {
 
   /// The fields in wire order, with their names.
   var fields: [(name: String, bytes: [UInt8])] {
-    var result = [("login", login), ("password", password), ("service", service), ("realm", realm)]
-    if let clientAddress { result.append(("client address", clientAddress)) }
-    return result
+    var values = [login, password, service, realm]
+    if let clientAddress { values.append(clientAddress) }
+    return zip(SaslauthdRequest.fieldNames, values).map { ($0.0, $0.1) }
   }
 
   /// The names of fields longer than saslauthd 2.1.28 accepts.
@@ -83,6 +86,63 @@ public struct SaslauthdReply: Equatable, Sendable {
       return .failed(.notOKorNO)
     }
     return .complete(SaslauthdReply(text: String(decoding: body, as: UTF8.self)))
+  }
+}
+
+extension SaslauthdRequest {
+  /// Server side: reads a request from the bytes a client sent so far.
+  /// Each field may have at most `fieldLimit` bytes (saslauthd's is 256).
+  /// Bytes after a fifth field are ignored, as saslauthd ignores them.
+  public static func decode(_ bytes: [UInt8], fieldLimit: Int) -> SaslauthdRequestDecoding {
+    var fields: [[UInt8]] = []
+    var offset = 0
+    while fields.count < 5 {
+      guard offset + 2 <= bytes.count else {
+        return fields.count == 4 && offset == bytes.count ? .fourFields(request(fields)) : .incomplete
+      }
+      let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+      if length > fieldLimit { return .fieldTooLong(fieldNames[fields.count]) }
+      guard offset + 2 + length <= bytes.count else { return .incomplete }
+      fields.append(Array(bytes[(offset + 2)..<(offset + 2 + length)]))
+      offset += 2 + length
+      if fields.count == 4 && offset == bytes.count { return .fourFields(request(fields)) }
+    }
+    return .fiveFields(request(fields))
+  }
+
+  /// The fields in wire order, by name, as log lines and errors name them.
+  public static let fieldNames = ["login", "password", "service", "realm", "client address"]
+
+  private static func request(_ fields: [[UInt8]]) -> SaslauthdRequest {
+    SaslauthdRequest(
+      login: fields[0], password: fields[1], service: fields[2], realm: fields[3],
+      clientAddress: fields.count > 4 ? fields[4] : nil)
+  }
+}
+
+/// What the server read so far.
+public enum SaslauthdRequestDecoding: Equatable, Sendable {
+  /// A field is not complete yet.
+  case incomplete
+  /// Exactly four fields and nothing after them: a 2.1.28 request, or a
+  /// newer client whose fifth field has not arrived yet.
+  case fourFields(SaslauthdRequest)
+  /// All five fields.
+  case fiveFields(SaslauthdRequest)
+  /// The field named announces more bytes than the server accepts.
+  case fieldTooLong(String)
+}
+
+extension SaslauthdRequest: Equatable {}
+
+extension SaslauthdReply {
+  /// Server side: the bytes of a reply, `OK` or `NO` and then the text
+  /// after a space (when there is one), cut so that it fits the length.
+  public static func encode(ok: Bool, text: String) -> [UInt8] {
+    var body = Array((ok ? "OK" : "NO").utf8)
+    if !text.isEmpty { body += [UInt8(ascii: " ")] + Array(text.utf8) }
+    if body.count > Int(UInt16.max) { body = Array(body[..<Int(UInt16.max)]) }
+    return [UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body
   }
 }
 

@@ -53,35 +53,12 @@ public enum SaslauthdSocket {
     // The request holds the password: overwrite this copy once it is sent.
     defer { encoded.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
 
-    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard descriptor >= 0 else { return .failure(.system("socket: " + String(cString: strerror(errno)))) }
+    let descriptor: Int32
+    switch connect(path: path) {
+    case .success(let connected): descriptor = connected
+    case .failure(let error): return .failure(error)
+    }
     defer { close(descriptor) }
-
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let pathBytes = Array(path.utf8)
-    let capacity = MemoryLayout.size(ofValue: address.sun_path)
-    guard pathBytes.count < capacity else { return .failure(.pathTooLong(path)) }
-    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-      for (index, byte) in pathBytes.enumerated() { buffer[index] = byte }
-    }
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
-    if connected != 0 {
-      switch errno {
-      case ENOENT: return .failure(.socketMissing(path))
-      case EACCES, EPERM: return .failure(.permissionDenied(path))
-      case ECONNREFUSED:
-        var info = stat()
-        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFSOCK { return .failure(.notASocket(path)) }
-        return .failure(.connectionRefused(path))
-      case ENOTSOCK: return .failure(.notASocket(path))
-      default: return .failure(.system("connect \(path): " + String(cString: strerror(errno))))
-      }
-    }
 
     let deadline = timespecNow() + Double(timeoutSeconds)
     var sent = 0
@@ -116,6 +93,62 @@ public enum SaslauthdSocket {
       if count == 0 { return .failure(.dropped(path)) }
       received.append(contentsOf: chunk[0..<count])
     }
+  }
+
+  /// A connected unix stream socket at `path` (close-on-exec), or why
+  /// there is none. The caller closes it.
+  public static func connect(path: String) -> Result<Int32, SaslauthdError> {
+    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard descriptor >= 0 else { return .failure(.system("socket: " + String(cString: strerror(errno)))) }
+
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let pathBytes = Array(path.utf8)
+    let capacity = MemoryLayout.size(ofValue: address.sun_path)
+    guard pathBytes.count < capacity else {
+      close(descriptor)
+      return .failure(.pathTooLong(path))
+    }
+    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+      for (index, byte) in pathBytes.enumerated() { buffer[index] = byte }
+    }
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    guard connected != 0 else { return .success(descriptor) }
+    let code = errno
+    close(descriptor)
+    switch code {
+    case ENOENT: return .failure(.socketMissing(path))
+    case EACCES, EPERM: return .failure(.permissionDenied(path))
+    case ECONNREFUSED:
+      var info = stat()
+      if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFSOCK { return .failure(.notASocket(path)) }
+      return .failure(.connectionRefused(path))
+    case ENOTSOCK: return .failure(.notASocket(path))
+    default: return .failure(.system("connect \(path): " + String(cString: strerror(code))))
+    }
+  }
+
+  /// Reads until the peer closes, at most `limit` bytes, within
+  /// `timeoutSeconds`; nil when the time or the limit runs out first.
+  public static func readToEnd(_ descriptor: Int32, limit: Int, timeoutSeconds: Int) -> [UInt8]? {
+    let deadline = timespecNow() + Double(timeoutSeconds)
+    var received: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while received.count <= limit {
+      guard waitFor(descriptor, events: Int16(POLLIN), until: deadline) else { return nil }
+      let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+      if count < 0 {
+        if errno == EINTR || errno == EAGAIN { continue }
+        return nil
+      }
+      if count == 0 { return received }
+      received.append(contentsOf: chunk[0..<count])
+    }
+    return nil
   }
 
   private static func timespecNow() -> Double {

@@ -125,12 +125,9 @@ public enum PAMModule {
       return PAM_SUCCESS
     } catch {
       let (code, level, reason) = error.result
-      // Every value quoted where it must be (LogText.field), so that a login
-      // holding " rhost=…" cannot forge a field; fail2ban's filter reads it.
-      let line =
-        "\(name) failure; user=\(user.map { LogText.field($0) } ?? "?") service=\(LogText.field(service)) "
-        + "rhost=\(LogText.field(remoteHost)) reason=\(LogText.field(reason, limit: 2000))"
-      handle.syslog(level, line)
+      // The same line as swiftsql-authd's (FailureLine): fail2ban reads it.
+      handle.syslog(
+        level, FailureLine.text(step: name, user: user, service: service, remoteHost: remoteHost, reason: reason))
       switch error {
       case .failure(let failure): audit(request, step: step, failure: failure)
       case .pam: audit(request, step: step, failure: .internalError(reason))

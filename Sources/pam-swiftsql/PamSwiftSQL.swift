@@ -13,7 +13,10 @@ struct PamSwiftSQL: ParsableCommand {
       Exit status: 0 success, 1 authentication refused, 2 usage error,
       3 unavailable (saslauthd socket or database), 4 configuration or system error.
       """,
-    subcommands: [TestCommand.self, PAMCommand.self, DoctorCommand.self, HashCommand.self, VerifyCommand.self])
+    subcommands: [
+      TestCommand.self, PAMCommand.self, DoctorCommand.self, HashCommand.self, VerifyCommand.self, ServeCommand.self,
+      StatusCommand.self,
+    ])
 
   static func main() {
     do {

@@ -78,11 +78,7 @@ teardown() {
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -q libpam-swiftsql >/dev/null 2>&1
   fi
   stop_syslog
-  rm -rf "$logs_out"
-  mkdir -p "$logs_out"
-  cp -a "$syslog_file" "$work"/*.log "$work"/dovecot/*.log "$logs_out"/ 2>/dev/null
-  rm -rf "$work"
-  echo "(logs kept in $logs_out)"
+  keep_logs "$logs_out" "$syslog_file" "$work"/*.log "$work"/dovecot/*.log
   exit "$status"
 }
 trap teardown EXIT
@@ -175,16 +171,7 @@ expect_log "as shipped, the log says what to set" "pam_swiftsql(swiftsql-e2e-clo
 
 # ---------------------------------------------------------------------------
 step "PostgreSQL: cluster $cluster, database mail, table users"
-pg_createcluster 15 "$cluster" >"$work/pg-create.log" 2>&1 || { cat "$work/pg-create.log"; die "pg_createcluster failed"; }
-cluster_created=yes
-pg_port=$(pg_lsclusters -h | awk -v c="$cluster" '$2 == c {print $3}')
-echo "listen_addresses = ''" > "/etc/postgresql/15/$cluster/conf.d/swiftsql-e2e.conf"
-sed -i '1i local mail mailauth scram-sha-256' "/etc/postgresql/15/$cluster/pg_hba.conf"
-pg_ctlcluster 15 "$cluster" start || die "the cluster did not start"
-psql_super() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -p "$pg_port" "$@"; }
-psql_super -d postgres -c "CREATE DATABASE mail" || die "CREATE DATABASE failed"
-zcat -f "$examples/schema-pgsql.sql" | psql_super -d mail || die "the example schema failed"
-psql_super -d mail -c "ALTER ROLE mailauth PASSWORD '$db_password'"
+mail_cluster "$cluster" "$examples/schema-pgsql.sql" "$db_password"
 sha() { doveadm pw -s SHA512-CRYPT -p "$password"; }
 argon() { doveadm pw -s ARGON2ID -p "$password"; }
 {
@@ -260,41 +247,9 @@ expect_equal "pam-swiftsql test: saslauthd answers OK for dave + realm example.o
 
 # ---------------------------------------------------------------------------
 step "Postfix: submission on 127.0.0.1:$smtp_port, STARTTLS, smtpd_tls_auth_only, Cyrus SASL"
-mkdir -p "$work/tls"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mail.example.org" \
-  -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >/dev/null 2>&1
-chmod 0600 "$work/tls/key.pem"
-save_file /etc/postfix/main.cf
-save_file /etc/postfix/master.cf
-save_file /etc/postfix/sasl/smtpd.conf
-[ -f /etc/postfix/master.cf ] || cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
-{
-  echo "# pam_swiftsql e2e: loopback only"
-  echo "compatibility_level = 3.6"
-  echo "myhostname = mail.example.org"
-  echo "mydomain = example.org"
-  echo "myorigin = \$mydomain"
-  echo "mydestination ="
-  echo "inet_interfaces = loopback-only"
-  echo "inet_protocols = ipv4"
-  echo "mynetworks = 127.0.0.0/8"
-  echo "maillog_file_prefixes = $work"
-  echo "maillog_file = $work/postfix.log"
-  sed -e "s|^smtpd_tls_cert_file = .*|smtpd_tls_cert_file = $work/tls/cert.pem|" \
-    -e "s|^smtpd_tls_key_file = .*|smtpd_tls_key_file = $work/tls/key.pem|" "$examples/postfix-main.cf"
-} > /etc/postfix/main.cf
 # Debian's master.cf without the public port 25 service, plus the example's
 # submission service on a loopback port.
-{
-  grep -v -E '^smtp +inet ' "$backup_dir/_etc_postfix_master.cf" 2>/dev/null || grep -v -E '^smtp +inet ' /usr/share/postfix/master.cf.dist
-  sed -e "s|^submission inet|127.0.0.1:$smtp_port inet|" "$examples/postfix-master.cf"
-} > "$work/master.cf" && install -m 0644 "$work/master.cf" /etc/postfix/master.cf
-install -m 0644 "$examples/postfix-sasl-smtpd.conf" /etc/postfix/sasl/smtpd.conf
-postfix check 2>&1 | sed 's/^/    /'
-/usr/lib/postfix/configure-instance.sh - >/dev/null 2>&1
-postfix start > "$work/postfix-start.log" 2>&1 || cat "$work/postfix-start.log"
-postfix_started=yes
-wait_for 20 "Postfix on port $smtp_port" port_open "$smtp_port" || cat "$work/postfix.log" 2>/dev/null
+postfix_configure "$examples/postfix-main.cf" "$examples/postfix-sasl-smtpd.conf" "$smtp_port=$examples/postfix-master.cf"
 
 # ---------------------------------------------------------------------------
 step "Dovecot: IMAP on 127.0.0.1:$imap_port, passdb pam (/etc/pam.d/dovecot)"

@@ -164,9 +164,26 @@ def main():
         ["exit status %s is not under EXIT STATUS" % s for s in statuses if s not in exits] if statuses
         else ["no 'case x = N' in ExitStatus.swift"])
 
+    # swiftsql-authd(8): every option of ServeOptions.table (and the ones
+    # parse handles itself), and every line of the status answer.
+    daemon_page = read("man", "swiftsql-authd.8")
+    serve_options = re.findall(r'Option\(\s*name: "(--[a-z-]+)"', read("Sources", "SwiftSQLServe", "ServeOptions.swift"))
+    serve_options += ["--check", "--version", "--help"]
+    daemon_options = section(daemon_page, "OPTIONS")
+    check(
+        "swiftsql-authd(8) documents every option of ServeOptions.swift under OPTIONS (found %d)" % len(serve_options),
+        ["option %s has no '.TP' entry naming %s" % (o, roff(o)) for o in serve_options
+         if not re.search(r"^\.TP\n\.B[IR]? .*" + re.escape(roff(o)) + r"(?![\w\\-])", daemon_options, re.M)])
+    names = re.findall(r'"([a-z0-9_]+)"', re.search(r"static let names = \[(.*?)\]", read(
+        "Sources", "SwiftSQLServe", "ServeStatus.swift"), re.S).group(1))
+    status_section = section(daemon_page, "STATUS")
+    check(
+        "swiftsql-authd(8) documents every line of the status answer under STATUS (found %d)" % len(names),
+        ["%s is not under STATUS" % n for n in names if not re.search(r"^\.B %s$" % re.escape(n), status_section, re.M)])
+
     # Each page renders without a groff warning (lintian: groff-message).
     environment = dict(os.environ, LC_ALL="C.UTF-8", MANROFFSEQ="", MANWIDTH="80")
-    for page in ("pam_swiftsql.8", "pam_swiftsql.conf.5", "pam-swiftsql.8"):
+    for page in ("pam_swiftsql.8", "pam_swiftsql.conf.5", "pam-swiftsql.8", "swiftsql-authd.8"):
         path = os.path.join(build, "man", page)
         result = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z", path],
                                 capture_output=True, text=True, env=environment)

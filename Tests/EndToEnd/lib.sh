@@ -177,6 +177,79 @@ stop_syslog() {
   fi
 }
 
+# mail_cluster NAME SCHEMA_FILE DB_PASSWORD: a PostgreSQL cluster of the
+# e2e's own, of version $pg_version (default 15, Debian 12's), with no TCP
+# (mailauth logs in with a password over the socket), database mail made
+# from the example schema. Sets pg_port and cluster_created (the caller's
+# teardown drops it); psql_super runs SQL.
+mail_cluster() {
+  local name=$1 schema=$2 secret=$3 version=${pg_version:-15}
+  pg_createcluster "$version" "$name" >"$work/pg-create.log" 2>&1 ||
+    { cat "$work/pg-create.log"; die "pg_createcluster failed"; }
+  cluster_created=yes
+  pg_port=$(pg_lsclusters -h | awk -v c="$name" '$2 == c {print $3}')
+  echo "listen_addresses = ''" > "/etc/postgresql/$version/$name/conf.d/swiftsql-e2e.conf"
+  sed -i '1i local mail mailauth scram-sha-256' "/etc/postgresql/$version/$name/pg_hba.conf"
+  pg_ctlcluster "$version" "$name" start || die "the cluster did not start"
+  psql_super -d postgres -c "CREATE DATABASE mail" || die "CREATE DATABASE failed"
+  zcat -f "$schema" | psql_super -d mail || die "the example schema failed"
+  psql_super -d mail -c "ALTER ROLE mailauth PASSWORD '$secret'"
+}
+
+psql_super() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -p "$pg_port" "$@"; }
+
+# postfix_configure MAIN_EXAMPLE SASL_FILE PORT=MASTER_EXAMPLE...: Postfix on
+# loopback for the e2e: main.cf from the example (with a fresh certificate
+# in $work/tls), Debian's master.cf without the public port 25 service plus
+# each example's submission service on 127.0.0.1:PORT, the libsasl2 file;
+# what it replaces is saved for restore_files. Then starts it and waits for
+# every port (sets postfix_started).
+postfix_configure() {
+  local main_example=$1 sasl_file=$2 pair
+  shift 2
+  mkdir -p "$work/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mail.example.org" \
+    -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >/dev/null 2>&1
+  chmod 0600 "$work/tls/key.pem"
+  save_file /etc/postfix/main.cf
+  save_file /etc/postfix/master.cf
+  save_file /etc/postfix/sasl/smtpd.conf
+  [ -f /etc/postfix/master.cf ] || cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
+  {
+    echo "# pam_swiftsql e2e: loopback only"
+    echo "compatibility_level = 3.6"
+    echo "myhostname = mail.example.org"
+    echo "mydomain = example.org"
+    echo "myorigin = \$mydomain"
+    echo "mydestination ="
+    echo "inet_interfaces = loopback-only"
+    echo "inet_protocols = ipv4"
+    echo "mynetworks = 127.0.0.0/8"
+    # Where libsasl2 finds smtpd.conf: compiled into Debian 12's Postfix,
+    # set in Debian 13's main.cf, which this one replaces.
+    echo "cyrus_sasl_config_path = /etc/postfix/sasl"
+    echo "maillog_file_prefixes = $work"
+    echo "maillog_file = $work/postfix.log"
+    sed -e "s|^smtpd_tls_cert_file = .*|smtpd_tls_cert_file = $work/tls/cert.pem|" \
+      -e "s|^smtpd_tls_key_file = .*|smtpd_tls_key_file = $work/tls/key.pem|" "$main_example"
+  } > /etc/postfix/main.cf
+  {
+    grep -v -E '^smtp +inet ' "$backup_dir/_etc_postfix_master.cf" 2>/dev/null ||
+      grep -v -E '^smtp +inet ' /usr/share/postfix/master.cf.dist
+    for pair in "$@"; do
+      sed -e "s|^submission inet|127.0.0.1:${pair%%=*} inet|" "${pair#*=}"
+    done
+  } > "$work/master.cf" && install -m 0644 "$work/master.cf" /etc/postfix/master.cf
+  install -m 0644 "$sasl_file" /etc/postfix/sasl/smtpd.conf
+  postfix check 2>&1 | sed 's/^/    /'
+  /usr/lib/postfix/configure-instance.sh - >/dev/null 2>&1
+  postfix start > "$work/postfix-start.log" 2>&1 || cat "$work/postfix-start.log"
+  postfix_started=yes
+  for pair in "$@"; do
+    wait_for 20 "Postfix on port ${pair%%=*}" port_open "${pair%%=*}" || cat "$work/postfix.log" 2>/dev/null
+  done
+}
+
 # SMTP AUTH and IMAP LOGIN as the end-to-end scripts send them, to
 # 127.0.0.1:$smtp_port and 127.0.0.1:$imap_port (set by each script, like
 # $work and $here).
@@ -207,4 +280,16 @@ imap() {
   client=$(($(cat "$work/imap-client" 2>/dev/null || echo 10) + 1))
   echo "$client" > "$work/imap-client"
   python3 "$here/imap-login.py" 127.0.0.1 "$imap_port" "$1" "$2" "127.0.0.$client"
+}
+
+# keep_logs DIR FILE...: the run's logs into DIR (emptied first), then the
+# work folder removed; for a teardown.
+keep_logs() {
+  local destination=$1
+  shift
+  rm -rf "$destination"
+  mkdir -p "$destination"
+  cp -a "$@" "$destination"/ 2>/dev/null
+  rm -rf "$work"
+  echo "(logs kept in $destination)"
 }

@@ -22,6 +22,9 @@ struct DoctorCommand: ParsableCommand {
       With --login it also runs the password query for that login (printing only the scheme name); with a \
       password (-p, or the prompt) it sends one login through saslauthd and one through PAM and compares them.
 
+      With --serve it checks swiftsql-authd (pam-swiftsql serve) instead: its options, user, configuration \
+      files, sockets, Postfix's saslauthd_path or smtpd_sasl_path, its status, and with -p one login.
+
       Exit status: 0 no failure, 1 a check failed, 2 usage error.
       """)
 
@@ -46,6 +49,9 @@ struct DoctorCommand: ParsableCommand {
   @Option(name: .customLong("timeout"), help: "Seconds to wait for saslauthd's answer.")
   var timeout: Int = 10
 
+  @Flag(name: .customLong("serve"), help: "Check swiftsql-authd (pam-swiftsql serve) instead of saslauthd.")
+  var serve = false
+
   func validate() throws {
     guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
     if password != nil && login == nil { throw ValidationError("-p needs --login") }
@@ -61,7 +67,8 @@ struct DoctorCommand: ParsableCommand {
     if login != nil {
       options.password = PasswordInput.read(option: password, prompt: "Password for \(login ?? ""): ")
     }
-    let report = Doctor(tree: SystemTree(root: root), options: options).runAll()
+    let doctor = Doctor(tree: SystemTree(root: root), options: options)
+    let report = serve ? doctor.runServe() : doctor.runAll()
     print(json ? report.jsonText : report.humanText, terminator: "")
     if report.hasFailure { throw ExitStatus.refused.code }
   }
