@@ -53,7 +53,7 @@ def settings_keys():
     directory = os.path.join(ROOT, "Sources", "SwiftSQLCore")
     for name in sorted(os.listdir(directory)):
         if name.endswith(".swift"):
-            keys += re.findall(r'SettingOption\(\s*key:\s*"([a-z0-9_]+)"', read("Sources", "SwiftSQLCore", name))
+            keys += re.findall(r'SettingOption\(\s*"([a-z0-9_]+)"', read("Sources", "SwiftSQLCore", name))
     return keys
 
 
@@ -69,7 +69,7 @@ def main():
     # Every key of Settings.options: in pam_swiftsql.conf(5) and, commented
     # out, in the shipped /etc/pam_swiftsql.conf.
     keys = settings_keys()
-    check("Settings.options has keys (found %d)" % len(keys), [] if keys else ["no SettingOption(key:) found"])
+    check("Settings.options has keys (found %d)" % len(keys), [] if keys else ["no SettingOption(\"key\", …) row found"])
     documented = tagged(section(conf_page, "KEYS"))
     check(
         "pam_swiftsql.conf(5) documents every key of Settings.options under KEYS",
