@@ -92,6 +92,13 @@ teardown() {
     delgroup --quiet --system "$user" >/dev/null 2>&1
   fi
   stop_syslog
+  if [ "$status" -ne 0 ] || [ "$failed" -gt 0 ]; then
+    # CI shows only this output: what the daemon and its units said.
+    echo "--- the unit emulator's last lines"
+    tail -n 20 "$work/unit-emulator.log" 2>/dev/null
+    echo "--- swiftsql-authd's last syslog lines"
+    grep -a "swiftsql-authd" "$syslog_file" 2>/dev/null | tail -n 30
+  fi
   keep_logs "$logs_out" "$syslog_file" "$work"/*.log
   exit "$status"
 }
@@ -227,14 +234,14 @@ expect_equal "the socket directory is 0710 $user:sasl" "710 $user sasl" "$(stat 
 expect_equal "the mux socket is 0777, as saslauthd's" "777" "$(stat -c '%a' "$mux")"
 
 step "testsaslauthd and pam-swiftsql test on the mux socket"
-out=$(testsaslauthd -f "$mux" -s smtp -u alice -r example.org -p "$password")
+out=$(bounded 30 testsaslauthd -f "$mux" -s smtp -u alice -r example.org -p "$password")
 expect_equal "testsaslauthd: alice + realm example.org (joined as saslauthd -r): OK" '0: OK "Success."' "$out"
 pid=$(main_pid)
 expect "the first connection started the service (pid $pid)" test -n "$pid"
 expect_equal "  it runs as $user" "$user" "$(ps -o user= -p "$pid" 2>/dev/null | tr -d ' ')"
 expect_equal "  with no supplementary group" "" \
   "$(awk '/^Groups:/ {sub(/^Groups:[ \t]*/, ""); print}' "/proc/$pid/status" 2>/dev/null | tr -d ' ')"
-out=$(testsaslauthd -f "$mux" -s smtp -u alice -r example.org -p "not the password")
+out=$(bounded 30 testsaslauthd -f "$mux" -s smtp -u alice -r example.org -p "not the password")
 expect_equal "testsaslauthd, wrong password: NO" '0: NO "authentication failed"' "$out"
 out=$(pam-swiftsql test -f "$mux" -u bob@example.org -p "$password")
 expect_equal "pam-swiftsql test: bob@example.org: OK" '0: OK "Success."' "$out"

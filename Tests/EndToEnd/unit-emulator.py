@@ -14,7 +14,11 @@ an unquoted $VAR), ExecReload= (only `kill -HUP $MAINPID`), User=, Group=,
 Restart= (on-failure, always, no) and RestartSec=. The service starts at the
 first connection (socket activation) with LISTEN_FDS, LISTEN_PID and
 LISTEN_FDNAMES; after it dies by a signal or a non-zero status it is
-started again after RestartSec=, as Restart=on-failure does. The sandboxing
+started again after RestartSec=, as Restart=on-failure does, until it
+has started 5 times within 10 s (systemd's default start limit): then the
+sockets are closed and removed, as systemd fails the socket unit, so that
+clients are refused instead of waiting for a service that cannot start.
+The sandboxing
 directives (ProtectSystem=, SystemCallFilter=, …) are not emulated:
 systemd-analyze security checks those.
 
@@ -23,6 +27,7 @@ line per start). SIGTERM: the service gets SIGTERM, then this exits with
 its status. SIGHUP: ExecReload= (SIGHUP to the service).
 """
 
+import fcntl
 import grp
 import os
 import pwd
@@ -33,6 +38,10 @@ import signal
 import socket
 import sys
 import time
+
+# systemd's defaults: DefaultStartLimitBurst=5, DefaultStartLimitIntervalSec=10s.
+START_LIMIT_BURST = 5
+START_LIMIT_SECONDS = 10
 
 
 def parse(paths):
@@ -167,8 +176,17 @@ def main():
         pid = os.fork()
         if pid == 0:
             try:
-                for index, descriptor in enumerate(descriptors):
-                    os.dup2(descriptor, 3 + index, inheritable=True)
+                # sd_listen_fds(3): descriptors 3, 4, … in ListenStream= order,
+                # inheritable. Each listener first goes above the range, so
+                # that placing one cannot close another; and dup2() onto the
+                # same number is a no-op that would leave Python's
+                # close-on-exec flag set, so the flag is cleared explicitly
+                # (the daemon then found no sockets and the first client
+                # waited forever).
+                moved = [fcntl.fcntl(descriptor, fcntl.F_DUPFD, 3 + len(descriptors)) for descriptor in descriptors]
+                for index, descriptor in enumerate(moved):
+                    os.dup2(descriptor, 3 + index)
+                    os.set_inheritable(3 + index, True)
                 for descriptor in range(3 + len(descriptors), 1024):
                     try:
                         os.close(descriptor)
@@ -201,7 +219,14 @@ def main():
         if ready:
             break
     status = 0
+    starts = []
     while not stopping:
+        starts = [started for started in starts if time.monotonic() - started < START_LIMIT_SECONDS]
+        if len(starts) >= START_LIMIT_BURST:
+            print("unit-emulator: start limit hit (%d starts within %d s): the sockets are closed"
+                  % (START_LIMIT_BURST, START_LIMIT_SECONDS), flush=True)
+            break
+        starts.append(time.monotonic())
         child = start()
         while True:
             try:

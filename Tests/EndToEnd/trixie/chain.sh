@@ -275,7 +275,7 @@ expect_equal "/run/saslauthd/mux links to the socket (ExecStartPost)" "$spool_ru
 expect_equal "pam-swiftsql test -s smtp -u alice -r example.org (the default socket): OK" '0: OK "Success."' \
   "$(pam-swiftsql test -s smtp -u alice -r example.org -p "$password" 2>&1)"
 expect_contains "testsaslauthd (its default socket, too): OK" "OK" \
-  "$(testsaslauthd -s smtp -u alice -r example.org -p "$password" 2>&1)"
+  "$(bounded 30 testsaslauthd -s smtp -u alice -r example.org -p "$password" 2>&1)"
 expect_equal "a bare login with its realm (dave + example.org, joined by -r): OK" '0: OK "Success."' \
   "$(pam-swiftsql test -f "$spool_run/mux" -s smtp -u dave -r example.org -p "$password" 2>&1)"
 
