@@ -66,3 +66,21 @@ public enum Database {
     }
   }
 }
+
+/// One database as the core's `UserDirectory`, for a process that asks a
+/// few questions and exits (the tool's doctor and verify): the module and
+/// the daemon go through their runtimes' pools instead.
+public struct DatabaseDirectory: UserDirectory {
+  let database: Database
+  let log: Log
+
+  public init(_ database: Database, log: Log = .silent) {
+    self.database = database
+    self.log = log
+  }
+
+  public func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
+    let statement = try query.statement(for: context)
+    return try database.rows(sql: statement.sql, values: statement.values, limit: limit, log: log)
+  }
+}

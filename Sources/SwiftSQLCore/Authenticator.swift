@@ -125,6 +125,14 @@ public enum AccountColumn {
   public static let all = [active, expired, passwordExpired]
 }
 
+/// The row password_query returned for a login, and its stored value as
+/// `HashFormat` reads it (prefix, or default_pass_scheme, or crypt(3)).
+public struct StoredPassword {
+  public let row: Row
+  public let value: SecretBytes
+  public let format: HashFormat
+}
+
 public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, Decoys: DecoyKeeper> {
   public let configuration: Configuration
   public let directory: Directory
@@ -167,26 +175,19 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
     if password.isEmpty && !emptyPasswordAllowed { throw .emptyPassword }
     let context = QueryContext(login: login, service: service, remoteHost: remoteHost)
 
-    let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
-    guard let row = rows.first else {
-      log.debug("password_query returned no row for \(login.full)")
-      spendDecoyTime(password, context: context)
-      throw .unknownUser
+    let found: StoredPassword
+    do {
+      found = try storedPassword(for: context)
+    } catch {
+      // No row, or nothing to verify in it: as long as a wrong password.
+      switch error {
+      case .unknownUser, .unusableHash: spendDecoyTime(password, context: context)
+      default: break
+      }
+      throw error
     }
-    if rows.count > 1 {
-      throw .misconfigured("password_query returned more than one row for \(login.full); it must return at most one")
-    }
-    let column = row.index(of: "password") ?? 0
-    guard column < row.values.count, let stored = row.values[column] else {
-      spendDecoyTime(password, context: context)
-      throw .unusableHash(scheme: "-", problem: "the stored value is NULL")
-    }
-    if stored.isEmpty {
-      spendDecoyTime(password, context: context)
-      throw .unusableHash(scheme: "-", problem: "the stored value is empty")
-    }
-
-    let format = stored.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
+    let stored = found.value
+    let format = found.format
     // A `{…}` prefix that names no scheme may be a plaintext password that
     // starts with a brace: never echo it.
     let scheme = checker.strength(of: format.scheme) == nil ? "unknown" : format.scheme
@@ -209,6 +210,30 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
     case .unusable(let problem), .unusableAfterHashing(let problem):
       throw .unusableHash(scheme: scheme, problem: problem)
     }
+  }
+
+  /// password_query's answer for `context`: its one row and the stored
+  /// value in it, or why there is none: `unknownUser` (no row),
+  /// `misconfigured` (more than one), `unusableHash` (NULL or empty). No
+  /// password is involved and no time is spent on decoys: `authenticate`
+  /// does that, and the doctor asks the same question through here.
+  public func storedPassword(for context: QueryContext) throws(AuthFailure) -> StoredPassword {
+    let login = context.login
+    let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
+    guard let row = rows.first else {
+      log.debug("password_query returned no row for \(login.full)")
+      throw .unknownUser
+    }
+    if rows.count > 1 {
+      throw .misconfigured("password_query returned more than one row for \(login.full); it must return at most one")
+    }
+    let column = row.index(of: "password") ?? 0
+    guard column < row.values.count, let stored = row.values[column] else {
+      throw .unusableHash(scheme: "-", problem: "the stored value is NULL")
+    }
+    if stored.isEmpty { throw .unusableHash(scheme: "-", problem: "the stored value is empty") }
+    let format = stored.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
+    return StoredPassword(row: row, value: stored, format: format)
   }
 
   /// Checks the password against a decoy and ignores the outcome: the time

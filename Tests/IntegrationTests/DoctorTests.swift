@@ -406,6 +406,16 @@ struct DoctorTests {
       }
     },
     DoctorFault(
+      "MariaDB is not running (driver mysql)", fails: ["database"],
+      fix: ["MariaDB (or MySQL) runs", "socket= or host="]
+    ) { tree in
+      try tree.write(
+        "/etc/pam_swiftsql.conf",
+        tree.configText(connect: "socket=\(tree.directory)/no-mysqld.sock user=mailauth dbname=mail")
+          .replacingOccurrences(of: "driver = sqlite", with: "driver = mysql"),
+        mode: 0o640, group: DoctorTree.saslGID)
+    },
+    DoctorFault(
       "saslauthd's user cannot read the PAM file", fails: ["pam-service"], fix: ["chmod 0644 /etc/pam.d/smtp"],
       evidence: ["uid 1001"]
     ) { tree in

@@ -171,10 +171,16 @@ extension Doctor {
       _ = try database.rows(sql: "SELECT 1", values: [], limit: 1, log: .silent)
     } catch {
       let fix =
-        settings.driver == .sqlite
-        ? "check connect in \(module.configPath): the SQLite file must exist and be readable by saslauthd"
-        : "check that PostgreSQL runs and that connect in \(module.configPath) is right "
-          + "(host, dbname, user; the password in password= or \(PostgresDatabase.defaultPassfile))"
+        switch settings.driver {
+        case .sqlite:
+          "check connect in \(module.configPath): the SQLite file must exist and be readable by saslauthd"
+        case .pgsql:
+          "check that PostgreSQL runs and that connect in \(module.configPath) is right "
+            + "(host, dbname, user; the password in password= or \(PostgresDatabase.defaultPassfile))"
+        case .mysql:
+          "check that MariaDB (or MySQL) runs and that connect in \(module.configPath) is right "
+            + "(socket= or host=, dbname, user, password)"
+        }
       return [.failure(name, "\(settings.driver.rawValue): \(error.reason)", fix: fix)]
     }
     let milliseconds = (Deadline.now().nanoseconds - started.nanoseconds) / 1_000_000
@@ -186,13 +192,19 @@ extension Doctor {
     ]
   }
 
+  /// password_query for `--login`, asked through the module's own
+  /// `Authenticator` (its login rules, its row rules), over the same kind
+  /// of connection; then whether the module verifies the stored scheme.
   func checkPasswordQuery() -> [DoctorCheck] {
     guard let configuration, let raw = options.login else { return [] }
     let name = "password-query"
     let settings = configuration.settings
+    let authenticator = Authenticator(
+      configuration: configuration, directory: DatabaseDirectory(Database(Database.Key(settings))),
+      checker: SchemeRegistry(), decoys: LocalDecoys())
     let login: Login
-    do throws(LoginRejection) {
-      login = try Login.parse(Array(raw.utf8), defaultDomain: settings.defaultDomain)
+    do throws(AuthFailure) {
+      login = try authenticator.login(Array(raw.utf8))
     } catch {
       return [
         .failure(
@@ -200,49 +212,45 @@ extension Doctor {
           fix: "log in with the whole address, e.g. alice@example.org")
       ]
     }
-    let service = pamServices[0]
-    let context = QueryContext(login: login, service: service, remoteHost: "")
+    let context = QueryContext(login: login, service: pamServices[0], remoteHost: "")
     let query = configuration.passwordQuery
     let bound = zip(query.parameters, query.values(for: context)).map { parameter, value in
       "\(Doctor.spelling(of: parameter))=\(value)"
     }.joined(separator: ", ")
-    let rows: [Row]
+    let found: StoredPassword
     do throws(AuthFailure) {
-      let statement = try query.statement(for: context)
-      rows = try Database(Database.Key(settings)).rows(
-        sql: statement.sql, values: statement.values, limit: 2, log: .silent)
+      found = try authenticator.storedPassword(for: context)
     } catch {
-      return [
-        .failure(
-          name, "password_query failed for \(login.full): \(error.reason)",
-          fix: "correct password_query in \(module.configPath)")
-      ]
+      switch error {
+      case .unknownUser:
+        return [
+          .failure(
+            name, "password_query returns no row for \(login.full) (bound: \(bound))",
+            fix: "check the login, or the WHERE clause of password_query in \(module.configPath)")
+        ]
+      case .misconfigured(let detail) where detail.hasPrefix("password_query returned more than one row"):
+        return [
+          .failure(
+            name, "password_query returns more than one row for \(login.full) (bound: \(bound)); the module refuses",
+            fix: "make password_query select one row per login (a unique key on the login)")
+        ]
+      case .unusableHash:
+        return [
+          .failure(
+            name,
+            "password_query returns one row for \(login.full), but its stored value is NULL or empty: "
+              + "that login can never log in",
+            fix: "store a hash for it, e.g. from: mkpasswd -m sha512crypt")
+        ]
+      default:
+        return [
+          .failure(
+            name, "password_query failed for \(login.full): \(error.reason)",
+            fix: "correct password_query in \(module.configPath)")
+        ]
+      }
     }
-    guard let row = rows.first else {
-      return [
-        .failure(
-          name, "password_query returns no row for \(login.full) (bound: \(bound))",
-          fix: "check the login, or the WHERE clause of password_query in \(module.configPath)")
-      ]
-    }
-    if rows.count > 1 {
-      return [
-        .failure(
-          name, "password_query returns more than one row for \(login.full) (bound: \(bound)); the module refuses",
-          fix: "make password_query select one row per login (a unique key on the login)")
-      ]
-    }
-    let column = row.index(of: "password") ?? 0
-    guard column < row.values.count, let stored = row.values[column], !stored.isEmpty else {
-      return [
-        .failure(
-          name,
-          "password_query returns one row for \(login.full), but its stored value is NULL or empty: "
-            + "that login can never log in",
-          fix: "store a hash for it, e.g. from: mkpasswd -m sha512crypt")
-      ]
-    }
-    let format = stored.withBytes { HashFormat.detect(Array($0), defaultScheme: settings.defaultPassScheme) }
+    let format = found.format
     let how =
       format.hasPrefix
       ? "from its {\(format.scheme)} prefix"
