@@ -52,7 +52,7 @@ let package = Package(
     .target(name: "SwiftSQLSystem", dependencies: ["SwiftSQLCore", "CLibC"]),
 
     // Password schemes (libcrypt, libcrypto, libargon2) and database drivers
-    // (libpq, sqlite3).
+    // (libpq, sqlite3, libmariadb), each C library behind one file.
     .target(
       name: "SwiftSQLSchemes",
       dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibC", "CLibCrypt", "CLibCrypto", "CLibArgon2"]),
@@ -96,8 +96,8 @@ let package = Package(
     .executableTarget(
       name: "pam-swiftsql",
       dependencies: [
-        "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLPAM",
-        "SwiftSQLServe", "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLServe",
+        "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // The daemon (`swiftsql-authd`, also run as `pam-swiftsql serve`): the

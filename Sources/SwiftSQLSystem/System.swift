@@ -1,8 +1,9 @@
 // The boundary to libc for the module's own system calls: the monotonic and
 // real-time clocks, nanosleep(2), poll(2) with a deadline, getpid(2),
-// gethostname(2), stat(2), lstat(2) and readlink(2), reading a whole small
-// file, getrandom(2), pthread mutexes and pthread_atfork(3), and
-// explicit_bzero(3). Each call is wrapped once and its errno read at once
+// gethostname(2), close(2), stat(2), lstat(2) and readlink(2), reading a
+// whole small file (and the configuration's steady read, the file kept open),
+// the walk of a path's owners and modes for FileSafety, getrandom(2),
+// pthread mutexes and pthread_atfork(3), and explicit_bzero(3). Each call is wrapped once and its errno read at once
 // into `SystemError`. (libpq, sqlite3, libmariadb, libcrypt, libcrypto,
 // libargon2 and libpam have their own boundary files.) Nothing here looks up
 // users or groups: the module must make no NSS calls.
@@ -306,7 +307,6 @@ public final class Lock: @unchecked Sendable {
 }
 
 extension System {
-  /// `explicit_bzero(3)` over a value's own memory (a C struct, an array).
   /// `count` random bytes from the kernel (getrandom(2)), for a salt. Not
   /// OpenSSL's RAND_bytes: seeding its generator costs a fresh process about
   /// 3 ms, which every worker's first login paid for the decoy's salt. Never
@@ -329,6 +329,8 @@ extension System {
     return bytes
   }
 
+  /// `explicit_bzero(3)` over a value's own memory (a C struct), at most
+  /// `count` bytes of it.
   public static func wipe<T>(_ value: inout T, count: Int) {
     withUnsafeMutableBytes(of: &value) { buffer in
       if let base = buffer.baseAddress { explicit_bzero(base, min(count, buffer.count)) }

@@ -40,6 +40,20 @@ struct BatteryTests {
     ("alice@example.org", "", "auth=PAM_AUTH_ERR acct=-"),
   ]
 
+  /// CONTRIBUTING.md's rule for a new driver, which no compiler checks:
+  /// every `driver =` value the module accepts has a server kit here and
+  /// runs this battery.
+  @Test("every driver of Settings.swift joins the battery")
+  func everyDriverJoins() throws {
+    let source = try String(contentsOfFile: "\(Project.root)/Sources/SwiftSQLCore/Settings.swift", encoding: .utf8)
+    let body = try #require(source.range(of: "public enum Driver").map { source[$0.upperBound...] })
+    let cases = body[..<(body.range(of: "\n}")?.lowerBound ?? body.endIndex)]
+      .split(separator: "\n").filter { $0.hasPrefix("  case ") }.map { String($0.dropFirst(7)) }
+      .filter { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }
+    #expect(!cases.isEmpty, "no case in Settings.swift's enum Driver")
+    #expect(Set(cases) == Set(Backend.allCases.map { $0.rawValue }), "drivers \(cases), battery \(Backend.allCases)")
+  }
+
   @Test("each login gets the code DESIGN.md §4 gives it", arguments: Backend.allCases)
   func battery(_ backend: Backend) throws {
     let database = try BatteryDatabase.shared(backend)
