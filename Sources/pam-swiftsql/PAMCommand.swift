@@ -16,11 +16,9 @@ struct PAMCommand: ParsableCommand {
       Without -p the password is read from standard input, or asked for on the terminal.
       """)
 
-  @Option(name: [.customShort("u"), .customLong("user")], help: "The login, e.g. alice@example.org.")
-  var user: String
-
-  @Option(name: [.customShort("p"), .customLong("password")], help: "The password (else stdin or a prompt).")
-  var password: String?
+  @OptionGroup var credentials: LoginOptions
+  var user: String { credentials.user }
+  var password: String? { credentials.password }
 
   @Option(name: [.customShort("s"), .customLong("service")], help: "The PAM service (a file in the PAM directory).")
   var service: String = "smtp"

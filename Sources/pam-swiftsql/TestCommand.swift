@@ -20,11 +20,9 @@ struct TestCommand: ParsableCommand {
       from standard input, or asked for on the terminal.
       """)
 
-  @Option(name: [.customShort("u"), .customLong("user")], help: "The login, e.g. alice@example.org.")
-  var user: String
-
-  @Option(name: [.customShort("p"), .customLong("password")], help: "The password (else stdin or a prompt).")
-  var password: String?
+  @OptionGroup var credentials: LoginOptions
+  var user: String { credentials.user }
+  var password: String? { credentials.password }
 
   @Option(
     name: [.customShort("r"), .customLong("realm")], help: "The realm (libsasl2 sends the part after the last @).")
@@ -42,15 +40,14 @@ struct TestCommand: ParsableCommand {
   @Option(name: .customLong("client-address"), help: "Send the fifth field of saslauthd after 2.1.28.")
   var clientAddress: String?
 
-  @Option(name: .customLong("timeout"), help: "Seconds to wait for saslauthd's answer.")
-  var timeout: Int = 10
+  @OptionGroup var wait: TimeoutOption
+  var timeout: Int { wait.timeout }
 
   @Flag(name: .customLong("explain"), help: "On refusal, run the doctor's checks for this request and name the cause.")
   var explain = false
 
   func validate() throws {
     guard repeatCount >= 1 else { throw ValidationError("-R must be at least 1") }
-    guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
   }
 
   func run() throws {

@@ -34,7 +34,10 @@ struct DoctorCommand: ParsableCommand {
   @Flag(name: .customLong("json"), help: "Print one JSON document instead of text.")
   var json = false
 
-  @Option(name: [.customShort("u"), .customLong("login")], help: "A login to probe, e.g. alice@example.org.")
+  // -u is the login in every subcommand; --login is this one's first name.
+  @Option(
+    name: [.customShort("u"), .customLong("user"), .customLong("login")],
+    help: "A login to probe, e.g. alice@example.org.")
   var login: String?
 
   @Option(name: [.customShort("p"), .customLong("password")], help: "Its password, for the end-to-end check.")
@@ -46,15 +49,14 @@ struct DoctorCommand: ParsableCommand {
   @Option(name: [.customShort("f"), .customLong("socket")], help: "Check this saslauthd socket instead.")
   var socket: String?
 
-  @Option(name: .customLong("timeout"), help: "Seconds to wait for saslauthd's answer.")
-  var timeout: Int = 10
+  @OptionGroup var wait: TimeoutOption
+  var timeout: Int { wait.timeout }
 
   @Flag(name: .customLong("serve"), help: "Check swiftsql-authd (pam-swiftsql serve) instead of saslauthd.")
   var serve = false
 
   func validate() throws {
-    guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
-    if password != nil && login == nil { throw ValidationError("-p needs --login") }
+    if password != nil && login == nil { throw ValidationError("-p needs -u (--user)") }
     if let socket, !socket.hasPrefix("/") { throw ValidationError("--socket must be an absolute path") }
   }
 
