@@ -3,10 +3,11 @@
 // gethostname(2), close(2), stat(2), lstat(2) and readlink(2), reading a
 // whole small file (and the configuration's steady read, the file kept open),
 // the walk of a path's owners and modes for FileSafety, getrandom(2),
-// pthread mutexes and pthread_atfork(3), and explicit_bzero(3). Each call is wrapped once and its errno read at once
-// into `SystemError`. (libpq, sqlite3, libmariadb, libcrypt, libcrypto,
-// libargon2 and libpam have their own boundary files.) Nothing here looks up
-// users or groups: the module must make no NSS calls.
+// pthread mutexes and pthread_atfork(3), and explicit_bzero(3). Each call
+// is wrapped once and its errno read at once into `SystemError`. (libpq,
+// sqlite3, libmariadb, libcrypt, libcrypto, libargon2 and libpam have their
+// own boundary files.) Nothing here looks up users or groups: the module
+// must make no NSS calls.
 
 import CLibC
 import SwiftSQLCore
