@@ -5,6 +5,7 @@
 
 import Glibc
 import SwiftSQLCore
+import SwiftSQLSystem
 
 enum PasswordInput {
   /// The password from `option`, standard input, or a prompt.
@@ -17,7 +18,7 @@ enum PasswordInput {
   /// One line (without its newline) from `descriptor`; nil at immediate EOF.
   static func readLine(from descriptor: Int32) -> SecretBytes? {
     var line: [UInt8] = []
-    defer { line.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
+    defer { System.wipe(&line, count: line.count) }
     var byte: UInt8 = 0
     var sawAnything = false
     while true {

@@ -1,10 +1,12 @@
-// The doctor's boundary to libc: lstat(2), readlink(2), reading a small
-// file, listing a directory, connect(2) to a unix socket (also as another
+// The doctor's boundary to libc, for what the module's (SwiftSQLSystem's
+// System, whose lstat(2), readlink(2) and file reads it uses) has no need
+// of: listing a directory, connect(2) to a unix socket (also as another
 // user, in a forked child that drops to that user's ids first), and
-// dlopen(3)/dlsym(3) of a PAM module. Each C function is wrapped once here and
-// its errno (or dlerror text) is read at once into the result.
+// dlopen(3)/dlsym(3) of a PAM module. Each C function is wrapped once here
+// and its errno (or dlerror text) is read at once into the result.
 
 import Glibc
+import SwiftSQLSystem
 
 enum DoctorSystem {
   enum FileType: String {
@@ -26,47 +28,32 @@ enum DoctorSystem {
     let inode: UInt64
   }
 
-  /// `lstat(2)`; the errno on failure.
-  static func linkStatus(_ path: String) -> Result<Status, Failure> {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return .failure(Failure(call: "lstat", path: path, code: errno)) }
-    let type: FileType
-    switch info.st_mode & S_IFMT {
-    case S_IFREG: type = .regular
-    case S_IFDIR: type = .directory
-    case S_IFLNK: type = .symlink
-    case S_IFSOCK: type = .socket
-    default: type = .other
+  /// `lstat(2)` (SwiftSQLSystem's, the module's own), as the doctor reads it.
+  static func linkStatus(_ path: String) -> Result<Status, SystemError> {
+    System.linkIdentity(of: path).map { identity in
+      let type: FileType
+      switch identity.mode & UInt32(S_IFMT) {
+      case UInt32(S_IFREG): type = .regular
+      case UInt32(S_IFDIR): type = .directory
+      case UInt32(S_IFLNK): type = .symlink
+      case UInt32(S_IFSOCK): type = .socket
+      default: type = .other
+      }
+      return Status(
+        type: type, mode: identity.mode & 0o7777, owner: identity.owner, group: identity.group,
+        device: identity.device, inode: identity.inode)
     }
-    return .success(
-      Status(
-        type: type, mode: UInt32(info.st_mode & 0o7777), owner: info.st_uid, group: info.st_gid,
-        device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
   }
 
   /// `readlink(2)`.
   static func readLink(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let count = readlink(path, &buffer, buffer.count - 1)
-    guard count >= 0 else { return nil }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    try? System.linkTarget(of: path).get()
   }
 
-  /// The bytes of a file (`open`, `read`), at most `limit` of them.
-  static func readFile(_ path: String, limit: Int = 1 << 20) -> Result<[UInt8], Failure> {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-    guard descriptor >= 0 else { return .failure(Failure(call: "open", path: path, code: errno)) }
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while bytes.count < limit {
-      let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      if count < 0 { return .failure(Failure(call: "read", path: path, code: errno)) }
-      if count == 0 { break }
-      bytes.append(contentsOf: chunk[0..<count])
-    }
-    return .success(Array(bytes.prefix(limit)))
+  /// The bytes of a small file (at most 1 MiB, as the module reads its
+  /// configuration).
+  static func readFile(_ path: String) -> Result<[UInt8], SystemError> {
+    System.readFile(path).map { $0.0 }
   }
 
   /// The names in a directory (`opendir`, `readdir`), without "." and "..".
@@ -163,14 +150,9 @@ enum DoctorSystem {
 
   /// This process's user id (`getuid(2)`).
   static var userID: UInt32 { getuid() }
+}
 
-  /// A failed call on a path, with its errno.
-  struct Failure: Error, Equatable {
-    let call: String
-    let path: String
-    let code: Int32
-
-    var isMissing: Bool { code == ENOENT || code == ENOTDIR }
-    var message: String { "\(call) \(path): \(DoctorSystem.message(code))" }
-  }
+extension SystemError {
+  /// The path (or a directory on the way to it) does not exist.
+  var isMissing: Bool { errno == ENOENT || errno == ENOTDIR }
 }
