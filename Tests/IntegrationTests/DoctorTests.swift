@@ -185,6 +185,42 @@ struct DoctorTests {
     #expect(report.check("saslauthd-defaults")?.evidence.contains("/etc/default/saslauthd-postfix") == true)
   }
 
+  @Test("a tree without a process list: what runs is not judged, the files are")
+  func treeWithoutProcesses() throws {
+    let tree = try DoctorTree()
+    defer { tree.tearDown() }
+    try tree.remove("/proc")
+    try tree.makeDirectory("/proc", mode: 0o755)
+    try tree.remove(DoctorTree.runDirectory + "/mux")
+    let report = try tree.doctor(["--login", tree.login])
+    #expect(report.failures.isEmpty, "\(report.dump)")
+    for name in ["saslauthd-running", "socket-exists", "socket-connect"] {
+      let check = try #require(report.check(name), "\(report.dump)")
+      #expect(check.status == "warning" && check.evidence.contains("not judged"), "\(name): \(check.evidence)")
+    }
+    // The files are still read: the module's configuration and the query.
+    #expect(report.check("config-file")?.status == "ok", "\(report.dump)")
+    #expect(report.check("password-query")?.status == "ok", "\(report.dump)")
+  }
+
+  @Test("a tree whose /proc is this machine's: this machine's daemons are not the tree's")
+  func treeWithLiveProc() throws {
+    let tree = try DoctorTree()
+    defer { tree.tearDown() }
+    try tree.remove("/proc")
+    try tree.makeDirectory("/proc", mode: 0o755)
+    try run(["mount", "--bind", "/proc", tree.path("/proc")], check: true)
+    defer { _ = try? run(["umount", tree.path("/proc")]) }
+    // A saslauthd of this machine, whatever the tree says, with flags the
+    // tree's configuration does not have.
+    let live = try Saslauthd(keepRealm: false)
+    defer { live.stop() }
+    let report = try tree.doctor()
+    let running = try #require(report.check("saslauthd-running"), "\(report.dump)")
+    #expect(running.status == "warning" && running.evidence.contains("this machine's /proc"), "\(running.evidence)")
+    #expect(!report.result.stdout.contains(live.runDirectory), "\(report.dump)")
+  }
+
   @Test("usage: -p without --login is a usage error (exit 2)")
   func usage() throws {
     let result = try run([Project.tool, "doctor", "-p", "x"], timeout: 60)
@@ -193,7 +229,8 @@ struct DoctorTests {
 
   static let faults: [DoctorFault] = [
     DoctorFault("saslauthd is not running (a stale socket is left)", fails: ["saslauthd-running"], fix: ["START=yes"]) {
-      try $0.setProcesses([], pids: [])
+      // A running system: other processes, none of them saslauthd.
+      try $0.setProcesses(["/usr/sbin/cron", "-f"], pids: [17])
       try $0.edit("/etc/default/saslauthd") { $0.replacingOccurrences(of: "START=yes", with: "START=no") }
       $0.leaveSocketStale()
     },

@@ -18,6 +18,7 @@ extension Doctor {
 
   func checkRunning() -> DoctorCheck {
     let name = "saslauthd-running"
+    if let unjudged = notJudged(name) { return unjudged }
     guard let instance else {
       if let socket = options.socket, !instances.isEmpty {
         let others = instances.map { "-m \($0.options.runPath ?? SaslauthdOptions.defaultRunPath)" }
@@ -49,6 +50,15 @@ extension Doctor {
         + others.map { "-m \($0.options.runPath ?? SaslauthdOptions.defaultRunPath)" }.joined(separator: ", ")
     }
     return .ok(name, evidence)
+  }
+
+  /// The check as a warning when what runs is not judged under this tree.
+  func notJudged(_ name: String) -> DoctorCheck? {
+    tree.runtimeNotJudged.map { why in
+      .warning(
+        name, "not judged: \(why)",
+        fix: "run pam-swiftsql doctor on the mail server itself (without --root) to check what runs there")
+    }
   }
 
   func checkDefaults() -> [DoctorCheck] {

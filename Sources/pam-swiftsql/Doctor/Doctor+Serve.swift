@@ -28,6 +28,7 @@ extension Doctor {
   }
 
   func findServeProcess() -> ServeProcess? {
+    guard tree.runtimeNotJudged == nil else { return nil }
     for entry in tree.list("/proc") {
       guard let pid = Int(entry),
         case .success(let bytes) = DoctorSystem.readFile(tree.hostPath("/proc/\(entry)/cmdline"))
@@ -110,6 +111,7 @@ extension Doctor {
   }
 
   func checkServeRunning(_ process: ServeProcess?) -> DoctorCheck {
+    if let unjudged = notJudged("serve-running") { return unjudged }
     guard let process else {
       return .warning(
         "serve-running",

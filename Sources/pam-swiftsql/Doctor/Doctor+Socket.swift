@@ -25,6 +25,8 @@ extension Doctor {
     let name = "socket-exists"
     switch resolvedSocket {
     case .failure(let reason):
+      // A tree without a running saslauthd has no socket to show.
+      if let unjudged = notJudged(name) { return unjudged }
       let fix =
         instance == nil
         ? "start saslauthd (see saslauthd-running); it creates \(socketPath)"
@@ -136,6 +138,7 @@ extension Doctor {
   ///   `test --explain`, whose request came from this user).
   func checkSocketConnect(asPostfix: Bool = true) -> DoctorCheck {
     let name = "socket-connect"
+    if let unjudged = notJudged(name) { return unjudged }
     guard case .success(let socket) = resolvedSocket else {
       return .failure(name, "\(socketPath) does not resolve", fix: "see socket-exists")
     }

@@ -95,7 +95,8 @@ final class Doctor {
   /// Where the defaults came from, for evidence and fixes.
   var defaultsPath: String { selectedDefaults?.path ?? SaslauthdDefaults.path }
 
-  lazy var instances: [SaslauthdInstance] = SaslauthdInstance.scan(tree)
+  /// The running saslauthds; none where what runs is not judged.
+  lazy var instances: [SaslauthdInstance] = tree.runtimeNotJudged == nil ? SaslauthdInstance.scan(tree) : []
 
   lazy var postfixLoad: Result<PostfixSetup, SystemTree.Unresolved> = PostfixSetup.load(tree)
 

@@ -143,6 +143,12 @@ enum DoctorSystem {
     return missing.isEmpty ? nil : "it does not define " + missing.joined(separator: ", ")
   }
 
+  /// Whether `path` is a live proc file system: its `self` is a link to
+  /// this process's id, as only procfs makes it.
+  static func isProcFilesystem(_ path: String) -> Bool {
+    readLink(path + "/self") == String(getpid())
+  }
+
   /// `strerror(3)`.
   static func message(_ code: Int32) -> String {
     String(cString: strerror(code))

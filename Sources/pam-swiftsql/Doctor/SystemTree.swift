@@ -19,6 +19,24 @@ struct SystemTree {
   /// Where `path` (a system path) is on this machine's disk.
   func hostPath(_ path: String) -> String { root + path }
 
+  /// Why what runs (processes, the sockets they listen on) is not judged
+  /// under this tree, or nil when it is: the real system is judged, and so
+  /// is a tree that brings its own process list (`ROOT/proc/<pid>/cmdline`
+  /// files, as the tests write). A tree whose /proc lists nothing (an
+  /// image, a chroot without /proc) has no running saslauthd to judge, and
+  /// one whose /proc is this machine's procfs (a bind mount, a chroot with
+  /// /proc mounted) would show this machine's daemons, not the tree's.
+  var runtimeNotJudged: String? {
+    if root.isEmpty { return nil }
+    if DoctorSystem.isProcFilesystem(hostPath("/proc")) {
+      return "\(root)/proc is this machine's /proc, whose processes are not the tree's"
+    }
+    if !list("/proc").contains(where: { Int($0) != nil }) {
+      return "\(root)/proc lists no processes: \(root) is a tree, not a running system"
+    }
+    return nil
+  }
+
   /// A resolved path: the system path after every link, and its status.
   struct Resolved: Equatable {
     let path: String
