@@ -17,6 +17,13 @@ public struct SystemError: Error, Equatable, Sendable {
   public let call: String
   public let errno: Int32
 
+  /// For the other boundary files (the daemon's, the tool's), which read
+  /// errno themselves.
+  public init(call: String, errno: Int32) {
+    self.call = call
+    self.errno = errno
+  }
+
   public var message: String {
     "\(call): " + String(cString: strerror(errno))
   }

@@ -99,7 +99,7 @@ final class Daemon {
   init(
     options: ServeOptions, listeners: [Listener], signals: Int32, store: ServiceConfigurations, pool: DatabasePool,
     workerCount: Int, queueCapacity: Int
-  ) throws(SystemFailure) {
+  ) throws(SystemError) {
     self.options = options
     self.listeners = listeners
     self.signals = signals
@@ -121,7 +121,7 @@ final class Daemon {
 
   /// Serves until SIGTERM or SIGINT; returns the exit status.
   func run() -> Int32 {
-    do throws(SystemFailure) {
+    do throws(SystemError) {
       try poller.add(wakeup.descriptor, events: ServeSystem.Poller.readable, token: Daemon.wakeupToken).get()
       try poller.add(signals, events: ServeSystem.Poller.readable, token: Daemon.signalToken).get()
       for (index, listener) in listeners.enumerated() {
@@ -695,7 +695,7 @@ final class Reloader: @unchecked Sendable {
     self.pool = pool
   }
 
-  func start() throws(SystemFailure) {
+  func start() throws(SystemError) {
     thread = try ServeSystem.Thread { [self] in run() }
   }
 

@@ -1,24 +1,16 @@
 // The daemon's one boundary to libc (the C side is Sources/CServe/shim.h):
 // unix sockets, epoll, eventfd, signalfd, threads, mutexes and conditions,
 // users and groups, privileges, resource limits, detaching, syslog. Each C
-// call is wrapped once here and its errno read at once into SystemFailure;
+// call is wrapped once here and its errno read at once into SystemError;
 // nothing else in the daemon calls C. (The clock, stat and file reads are
 // the module's own boundary, SwiftSQLSystem, used as they are.)
 
 import CServe
 import SwiftSQLSystem
 
-/// A failed system call: the call's name and its errno.
-struct SystemFailure: Error, Equatable {
-  let call: String
-  let errno: Int32
-
-  var message: String { "\(call): " + String(cString: strerror(errno)) }
-}
-
 enum ServeSystem {
-  static func failure(_ call: String) -> SystemFailure {
-    SystemFailure(call: call, errno: swiftsql_authd_errno())
+  static func failure(_ call: String) -> SystemError {
+    SystemError(call: call, errno: swiftsql_authd_errno())
   }
 
   // MARK: - Unix sockets
@@ -37,8 +29,8 @@ enum ServeSystem {
 
   /// `socket(2)` + `bind(2)` + `listen(2)`: a non-blocking listening unix
   /// stream socket at `path`, which must not exist.
-  static func listen(at path: String, backlog: Int32) -> Result<Int32, SystemFailure> {
-    guard var address = address(path) else { return .failure(SystemFailure(call: "bind \(path)", errno: ENAMETOOLONG)) }
+  static func listen(at path: String, backlog: Int32) -> Result<Int32, SystemError> {
+    guard var address = address(path) else { return .failure(SystemError(call: "bind \(path)", errno: ENAMETOOLONG)) }
     let descriptor = socket(
       AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { return .failure(failure("socket")) }
@@ -90,7 +82,7 @@ enum ServeSystem {
   }
 
   /// Makes an inherited descriptor non-blocking and close-on-exec.
-  static func prepareInherited(_ descriptor: Int32) -> Result<Void, SystemFailure> {
+  static func prepareInherited(_ descriptor: Int32) -> Result<Void, SystemError> {
     guard swiftsql_authd_nonblocking(descriptor) == 0 else { return .failure(failure("fcntl O_NONBLOCK")) }
     guard swiftsql_authd_cloexec(descriptor) == 0 else { return .failure(failure("fcntl FD_CLOEXEC")) }
     return .success(())
@@ -100,8 +92,8 @@ enum ServeSystem {
     case connection(Int32)
     case none
     /// Out of descriptors or memory: try again later.
-    case exhausted(SystemFailure)
-    case failed(SystemFailure)
+    case exhausted(SystemError)
+    case failed(SystemError)
   }
 
   /// `accept4(2)`: a non-blocking, close-on-exec connection.
@@ -123,7 +115,7 @@ enum ServeSystem {
     /// The peer closed (recv returned 0).
     case closed
     case wouldBlock
-    case failed(SystemFailure)
+    case failed(SystemError)
   }
 
   /// `recv(2)` into `buffer`.
@@ -161,19 +153,19 @@ enum ServeSystem {
   // MARK: - Files
 
   /// `unlink(2)`.
-  static func remove(_ path: String) -> Result<Void, SystemFailure> {
+  static func remove(_ path: String) -> Result<Void, SystemError> {
     unlink(path) == 0 ? .success(()) : .failure(failure("unlink \(path)"))
   }
 
   /// `chmod(2)`.
-  static func changeMode(_ path: String, _ mode: UInt32) -> Result<Void, SystemFailure> {
+  static func changeMode(_ path: String, _ mode: UInt32) -> Result<Void, SystemError> {
     chmod(path, mode_t(mode)) == 0 ? .success(()) : .failure(failure("chmod \(path)"))
   }
 
   /// `mkdir(2)`, then owner, group and mode set through the directory
   /// itself (open O_NOFOLLOW, fchown, fchmod), so a path swapped for a link
   /// meanwhile is not followed.
-  static func makeDirectory(_ path: String, mode: UInt32, owner: UInt32, group: UInt32) -> Result<Void, SystemFailure> {
+  static func makeDirectory(_ path: String, mode: UInt32, owner: UInt32, group: UInt32) -> Result<Void, SystemError> {
     if mkdir(path, mode_t(0o700)) != 0 { return .failure(failure("mkdir \(path)")) }
     let descriptor = swiftsql_authd_open_directory(path)
     guard descriptor >= 0 else { return .failure(failure("open \(path)")) }
@@ -195,7 +187,7 @@ enum ServeSystem {
     static let writable = UInt32(EPOLLOUT.rawValue)
     static let hangUp = UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)
 
-    init() throws(SystemFailure) {
+    init() throws(SystemError) {
       descriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
       guard descriptor >= 0 else { throw ServeSystem.failure("epoll_create1") }
     }
@@ -203,7 +195,7 @@ enum ServeSystem {
     deinit { CServe.close(descriptor) }
 
     /// `epoll_ctl(2)` ADD.
-    func add(_ fd: Int32, events: UInt32, token: UInt64) -> Result<Void, SystemFailure> {
+    func add(_ fd: Int32, events: UInt32, token: UInt64) -> Result<Void, SystemError> {
       swiftsql_authd_epoll_ctl(descriptor, EPOLL_CTL_ADD, fd, events, token) == 0
         ? .success(()) : .failure(ServeSystem.failure("epoll_ctl ADD"))
     }
@@ -236,7 +228,7 @@ enum ServeSystem {
   final class Wakeup: @unchecked Sendable {
     let descriptor: Int32
 
-    init() throws(SystemFailure) {
+    init() throws(SystemError) {
       descriptor = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
       guard descriptor >= 0 else { throw ServeSystem.failure("eventfd") }
     }
@@ -257,7 +249,7 @@ enum ServeSystem {
   /// Blocks SIGHUP, SIGTERM and SIGINT (before any thread starts, so every
   /// thread has them blocked), ignores SIGPIPE, and returns a signalfd(2)
   /// that reads them.
-  static func signalDescriptor() -> Result<Int32, SystemFailure> {
+  static func signalDescriptor() -> Result<Int32, SystemError> {
     let descriptor = swiftsql_authd_signal_descriptor()
     return descriptor >= 0 ? .success(descriptor) : .failure(failure("signalfd"))
   }
@@ -287,7 +279,7 @@ enum ServeSystem {
       init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    init(_ body: @escaping () -> Void) throws(SystemFailure) {
+    init(_ body: @escaping () -> Void) throws(SystemError) {
       let box = Unmanaged.passRetained(Box(body)).toOpaque()
       let result = pthread_create(
         &handle, nil,
@@ -298,7 +290,7 @@ enum ServeSystem {
         }, box)
       if result != 0 {
         Unmanaged<Box>.fromOpaque(box).release()
-        throw SystemFailure(call: "pthread_create", errno: result)
+        throw SystemError(call: "pthread_create", errno: result)
       }
     }
 
@@ -366,12 +358,12 @@ enum ServeSystem {
   }
 
   /// `getpwnam_r(3)`: the user's uid and primary gid; nil when unknown.
-  static func user(named name: String) -> Result<Identity?, SystemFailure> {
+  static func user(named name: String) -> Result<Identity?, SystemError> {
     var uid = uid_t()
     var gid = gid_t()
     let result = swiftsql_authd_user(name, &uid, &gid)
     if result == ENOENT { return .success(nil) }
-    if result != 0 { return .failure(SystemFailure(call: "getpwnam \(name)", errno: result)) }
+    if result != 0 { return .failure(SystemError(call: "getpwnam \(name)", errno: result)) }
     return .success(Identity(user: uid, group: gid))
   }
 
@@ -386,11 +378,11 @@ enum ServeSystem {
   }
 
   /// `getgrnam_r(3)`: the gid; nil when unknown.
-  static func group(named name: String) -> Result<UInt32?, SystemFailure> {
+  static func group(named name: String) -> Result<UInt32?, SystemError> {
     var gid = gid_t()
     let result = swiftsql_authd_group(name, &gid)
     if result == ENOENT { return .success(nil) }
-    if result != 0 { return .failure(SystemFailure(call: "getgrnam \(name)", errno: result)) }
+    if result != 0 { return .failure(SystemError(call: "getgrnam \(name)", errno: result)) }
     return .success(gid)
   }
 
@@ -402,18 +394,18 @@ enum ServeSystem {
   /// Becomes `identity` for good: no supplementary groups (`setgroups(2)`
   /// with none), `setgid(2)`, `setuid(2)`; then checks that root cannot
   /// be regained.
-  static func become(_ identity: Identity) -> Result<Void, SystemFailure> {
+  static func become(_ identity: Identity) -> Result<Void, SystemError> {
     if setgroups(0, nil) != 0 { return .failure(failure("setgroups")) }
     if setgid(identity.group) != 0 { return .failure(failure("setgid \(identity.group)")) }
     if setuid(identity.user) != 0 { return .failure(failure("setuid \(identity.user)")) }
-    if setuid(0) == 0 || seteuid(0) == 0 { return .failure(SystemFailure(call: "setuid: root regained", errno: EPERM)) }
+    if setuid(0) == 0 || seteuid(0) == 0 { return .failure(SystemError(call: "setuid: root regained", errno: EPERM)) }
     return .success(())
   }
 
   /// prctl(2): no new privileges through exec (setuid binaries, file
   /// capabilities), and no core dumps or ptrace by the same user (the
   /// process holds passwords while it checks them).
-  static func lockDown() -> Result<Void, SystemFailure> {
+  static func lockDown() -> Result<Void, SystemError> {
     if swiftsql_authd_prctl(PR_SET_NO_NEW_PRIVS, 1) != 0 { return .failure(failure("prctl PR_SET_NO_NEW_PRIVS")) }
     if swiftsql_authd_prctl(PR_SET_DUMPABLE, 0) != 0 { return .failure(failure("prctl PR_SET_DUMPABLE")) }
     return .success(())
@@ -448,7 +440,7 @@ enum ServeSystem {
 
   /// Detaches from the terminal: `fork(2)` (the parent exits at once),
   /// `setsid(2)`, standard streams to /dev/null. Before any thread starts.
-  static func detach() -> Result<Void, SystemFailure> {
+  static func detach() -> Result<Void, SystemError> {
     let child = fork()
     if child < 0 { return .failure(failure("fork")) }
     if child > 0 { _exit(0) }

@@ -63,7 +63,7 @@ enum Startup {
     let workerCount = options.workerCount(processors: ServeSystem.processors())
     let pool = DatabasePool(perDatabase: options.databaseConnections ?? workerCount)
     let daemon: Daemon
-    do throws(SystemFailure) {
+    do throws(SystemError) {
       daemon = try Daemon(
         options: options, listeners: listeners, signals: signals, store: store, pool: pool,
         workerCount: workerCount, queueCapacity: options.queueSize ?? 64 * workerCount)

@@ -30,7 +30,7 @@ final class WorkerPool: @unchecked Sendable {
     self.failureDelay = failureDelay
   }
 
-  func start(workers: Int) throws(SystemFailure) {
+  func start(workers: Int) throws(SystemError) {
     for _ in 0..<workers {
       threads.append(try ServeSystem.Thread { [self] in run() })
     }
