@@ -189,8 +189,7 @@ struct DoctorTests {
   func treeWithoutProcesses() throws {
     let tree = try DoctorTree()
     defer { tree.tearDown() }
-    try tree.remove("/proc")
-    try tree.makeDirectory("/proc", mode: 0o755)
+    try tree.setProcesses([], pids: [])  // an empty /proc
     try tree.remove(DoctorTree.runDirectory + "/mux")
     let report = try tree.doctor(["--login", tree.login])
     #expect(report.failures.isEmpty, "\(report.dump)")
@@ -207,10 +206,10 @@ struct DoctorTests {
   func treeWithLiveProc() throws {
     let tree = try DoctorTree()
     defer { tree.tearDown() }
-    try tree.remove("/proc")
-    try tree.makeDirectory("/proc", mode: 0o755)
+    try tree.setProcesses([], pids: [])
     try run(["mount", "--bind", "/proc", tree.path("/proc")], check: true)
-    defer { _ = try? run(["umount", tree.path("/proc")]) }
+    // Detached before the tree is removed (defers run last first).
+    defer { _ = try? run(["umount", "--lazy", tree.path("/proc")]) }
     // A saslauthd of this machine, whatever the tree says, with flags the
     // tree's configuration does not have.
     let live = try Saslauthd(keepRealm: false)
