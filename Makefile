@@ -258,6 +258,8 @@ BENCH_CC ?= gcc
 BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
 LOADGEN = $(BUILD)/loadgen
 LOADGEN_SRC := bench/loadgen
+# The PAM conversation is the test fixtures' (one copy: pam_conversation.h).
+CONVERSATION := -I Tests/IntegrationTests/Fixtures
 .PHONY: deps-bench bench bench-loadgen
 
 deps-bench:
@@ -266,12 +268,12 @@ deps-bench:
 # The load generators, in C (warning-free with -Wall -Wextra -Werror).
 bench-loadgen: deps-bench
 	mkdir -p $(LOADGEN)
-	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/pam_loop $(LOADGEN_SRC)/pam_loop.c $(LOADGEN_SRC)/harness.c -lpam
+	$(BENCH_CC) $(BENCH_CFLAGS) $(CONVERSATION) -o $(LOADGEN)/pam_loop $(LOADGEN_SRC)/pam_loop.c $(LOADGEN_SRC)/harness.c -lpam
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/sasl_client $(LOADGEN_SRC)/sasl_client.c $(LOADGEN_SRC)/harness.c
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/dovecot_auth $(LOADGEN_SRC)/dovecot_auth.c $(LOADGEN_SRC)/harness.c
 	$(BENCH_CC) $(BENCH_CFLAGS) -I/usr/include/postgresql -o $(LOADGEN)/raw_libpq $(LOADGEN_SRC)/raw_libpq.c \
 	  $(LOADGEN_SRC)/harness.c -lpq -lcrypt -largon2 -lcrypto
-	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/first_login $(LOADGEN_SRC)/first_login.c -lpam
+	$(BENCH_CC) $(BENCH_CFLAGS) $(CONVERSATION) -o $(LOADGEN)/first_login $(LOADGEN_SRC)/first_login.c -lpam
 
 bench: deps-bench module daemon bench-loadgen
 	bench/run $(BUILD)/pam_swiftsql.so $(LOADGEN) $(BENCH_OUT) --daemon $(BUILD)/swiftsql-authd \

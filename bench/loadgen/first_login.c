@@ -22,7 +22,7 @@
  * Every mode also prints "libraries": the shared objects mapped at the end.
  * This program links only libc and libpam, so that every other library is
  * loaded inside the timed part, as it is for the module. */
-#include "conversation.h"
+#include "pam_conversation.h"
 #include "verify.h"
 
 #include <dlfcn.h>
@@ -37,8 +37,6 @@ static double now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
 }
-
-static const char *password;
 
 /* The shared objects mapped into this process now. */
 static int libraries(void) {
@@ -157,7 +155,6 @@ static int libpq_mode(const char *conninfo, const char *user, const char *domain
 int main(int argc, char **argv) {
   if ((argc == 5 || (argc == 6 && strcmp(argv[5], "once") == 0)) && strcmp(argv[1], "pam") == 0) {
     password = argv[4];
-    conversation_answer = password;
     double t0 = now_ms();
     int first = transaction(argv[2], argv[3]);
     double t1 = now_ms();
@@ -183,7 +180,6 @@ int main(int argc, char **argv) {
   }
   if (argc == 6 && strcmp(argv[1], "libpq") == 0) {
     password = argv[5];
-    conversation_answer = password;
     return libpq_mode(argv[2], argv[3], argv[4]);
   }
   fprintf(stderr, "usage: first_login pam SERVICE LOGIN PASSWORD [once]\n"

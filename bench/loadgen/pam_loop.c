@@ -23,15 +23,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conversation.h"
+#include "pam_conversation.h"
 
-static const char *service, *password;
+static const char *service; /* and `password`, the conversation's */
 static int expected = PAM_SUCCESS;
 
 
 static int login(const harness_login *drawn, long long *part_ns, char *why, size_t why_size) {
   (void)part_ns;
-  conversation_answer = password;
   struct pam_conv conv = {conversation, NULL};
   pam_handle_t *pamh = NULL;
   int rc = pam_start(service, drawn->full, &conv, &pamh);

@@ -1,29 +1,16 @@
 /* What the PAM-driving fixtures (pam_driver, pam_soak, pam_threads,
- * pam_fork) share: the conversation, which answers every prompt with
- * `password`, the names of the PAM return codes they print, and one
+ * pam_fork) share: the conversation (pam_conversation.h, which answers every
+ * prompt with `password`), the names of the PAM return codes they print, and one
  * saslauthd-like transaction that describes its answer. */
 #ifndef PAM_FIXTURE_H
 #define PAM_FIXTURE_H
+
+#include "pam_conversation.h"
 
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The password the conversation gives; set before pam_start. */
-static const char *password;
-
-static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
-  (void)data;
-  struct pam_response *r = calloc((size_t)n, sizeof *r);
-  if (!r) return PAM_BUF_ERR;
-  for (int i = 0; i < n; i++) {
-    if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-      r[i].resp = strdup(password);
-  }
-  *resp = r;
-  return PAM_SUCCESS;
-}
 
 static const char *name(int code) {
   switch (code) {
