@@ -48,3 +48,18 @@ public enum AuthFailure: Error, Equatable, Sendable {
     }
   }
 }
+
+extension AuthFailure {
+  /// A query meant to find one row per login found more: a configuration
+  /// error (a missing unique key, a WHERE clause without the domain).
+  public static func moreThanOneRow(_ setting: String, for login: Login) -> AuthFailure {
+    .misconfigured("\(setting) returned more than one row for \(login.full); it must return at most one")
+  }
+
+  /// Whether this is `moreThanOneRow(setting, …)`: for the doctor, which
+  /// words that case for administrators.
+  public func isMoreThanOneRow(_ setting: String) -> Bool {
+    guard case .misconfigured(let detail) = self else { return false }
+    return detail.hasPrefix("\(setting) returned more than one row for ")
+  }
+}

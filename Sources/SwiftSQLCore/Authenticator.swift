@@ -225,7 +225,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
       throw .unknownUser
     }
     if rows.count > 1 {
-      throw .misconfigured("password_query returned more than one row for \(login.full); it must return at most one")
+      throw .moreThanOneRow("password_query", for: login)
     }
     let column = row.index(of: "password") ?? 0
     guard column < row.values.count, let stored = row.values[column] else {
@@ -300,7 +300,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
       let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
       if rows.isEmpty { throw .unknownUser }
       if rows.count > 1 {
-        throw .misconfigured("password_query returned more than one row for \(login.full); it must return at most one")
+        throw .moreThanOneRow("password_query", for: login)
       }
       return login
     }
@@ -308,7 +308,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
     let rows = try directory.rows(of: accountQuery, for: context, limit: 2)
     guard let row = rows.first else { throw .unknownUser }
     if rows.count > 1 {
-      throw .misconfigured("account_query returned more than one row for \(login.full); it must return at most one")
+      throw .moreThanOneRow("account_query", for: login)
     }
     let present = AccountColumn.all.filter { row.index(of: $0) != nil }
     if present.isEmpty {

@@ -228,7 +228,7 @@ extension Doctor {
             name, "password_query returns no row for \(login.full) (bound: \(bound))",
             fix: "check the login, or the WHERE clause of password_query in \(module.configPath)")
         ]
-      case .misconfigured(let detail) where detail.hasPrefix("password_query returned more than one row"):
+      case let failure where failure.isMoreThanOneRow("password_query"):
         return [
           .failure(
             name, "password_query returns more than one row for \(login.full) (bound: \(bound)); the module refuses",
