@@ -52,15 +52,6 @@ extension Doctor {
     return .ok(name, evidence)
   }
 
-  /// The check as a warning when what runs is not judged under this tree.
-  func notJudged(_ name: String) -> DoctorCheck? {
-    tree.runtimeNotJudged.map { why in
-      .warning(
-        name, "not judged: \(why)",
-        fix: "run pam-swiftsql doctor on the mail server itself (without --root) to check what runs there")
-    }
-  }
-
   func checkDefaults() -> [DoctorCheck] {
     let name = "saslauthd-defaults"
     guard let defaultsFile else {

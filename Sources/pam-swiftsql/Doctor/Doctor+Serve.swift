@@ -28,7 +28,7 @@ extension Doctor {
   }
 
   func findServeProcess() -> ServeProcess? {
-    guard tree.runtimeNotJudged == nil else { return nil }
+    guard runtimeNotJudged == nil else { return nil }
     for entry in tree.list("/proc") {
       guard let pid = Int(entry),
         case .success(let bytes) = DoctorSystem.readFile(tree.hostPath("/proc/\(entry)/cmdline"))

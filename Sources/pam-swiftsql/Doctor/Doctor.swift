@@ -95,8 +95,21 @@ final class Doctor {
   /// Where the defaults came from, for evidence and fixes.
   var defaultsPath: String { selectedDefaults?.path ?? SaslauthdDefaults.path }
 
+  /// Why processes and sockets are not judged under this tree (read once:
+  /// several checks ask), or nil.
+  lazy var runtimeNotJudged: String? = tree.runtimeNotJudged
+
+  /// The check as a warning when what runs is not judged under this tree.
+  func notJudged(_ name: String) -> DoctorCheck? {
+    runtimeNotJudged.map { why in
+      .warning(
+        name, "not judged: \(why)",
+        fix: "run pam-swiftsql doctor on the mail server itself (without --root) to check what runs there")
+    }
+  }
+
   /// The running saslauthds; none where what runs is not judged.
-  lazy var instances: [SaslauthdInstance] = tree.runtimeNotJudged == nil ? SaslauthdInstance.scan(tree) : []
+  lazy var instances: [SaslauthdInstance] = runtimeNotJudged == nil ? SaslauthdInstance.scan(tree) : []
 
   lazy var postfixLoad: Result<PostfixSetup, SystemTree.Unresolved> = PostfixSetup.load(tree)
 
