@@ -85,10 +85,7 @@ struct ConfigurationStore {
   /// its file changed.
   mutating func configuration(arguments: [String], log: Log) throws(AuthFailure) -> LoadedConfiguration {
     let slot = self.slot(for: arguments)
-    let plan = ConfigurationDialect.plan(arguments: arguments) { path in
-      if case .success = System.identity(of: path) { return true }
-      return false
-    }
+    let plan = SchemeRegistry.loader.plan(arguments: arguments, files: SteadyFiles(slot: slot))
     var named: System.FileIdentity? = nil
     if let path = plan.file, case .success(let identity) = System.identity(of: path) { named = identity }
     let planChanged = slot.plan != plan
@@ -136,51 +133,22 @@ struct ConfigurationStore {
 
   /// Reads the plan's file and takes it if it is whole, safe and valid.
   private func read(_ plan: ConfigurationPlan, into slot: Slot, log: Log) throws(AuthFailure) -> LoadedConfiguration {
-    var text: String? = nil
-    var file: System.FileIdentity? = nil
-    var openFile: System.OpenFile? = nil
-    if let path = plan.file {
-      var attempt = 0
-      readLoop: while true {
-        attempt += 1
-        switch System.readSteadyFile(path) {
-        case .failure(let error) where error.isMissingFile:
-          break readLoop
-        case .failure(let error):
-          return try keepCurrent(slot, file: nil, .invalid("cannot read \(error.message)"), log: log)
-        case .success(let read):
-          if let problem = System.safetyProblem(path, role: .configuration) {
-            slot.judged = (read.identity, .unsafe(problem))
-            throw .misconfigured(problem)
-          }
-          if isWhole(read, in: slot) {
-            guard let decoded = String(validating: read.bytes, as: UTF8.self) else {
-              return try keepCurrent(slot, file: read.identity, .invalid("\(path) is not valid UTF-8"), log: log)
-            }
-            text = decoded
-            file = read.identity
-            openFile = read.file
-            break readLoop
-          }
-          if slot.current != nil {
-            return try keepCurrent(slot, file: read.identity, .unsettled, log: log)
-          }
-          guard attempt < ConfigurationStore.readAttempts else {
-            throw .misconfigured(
-              "\(path) kept changing while it was read; write the new file elsewhere and rename it over this one")
-          }
-          System.sleep(milliseconds: ConfigurationStore.rereadMilliseconds)
-        }
-      }
-    }
-
+    var files = SteadyFiles(slot: slot)
     let configuration: Configuration
-    do throws(ConfigurationError) {
-      configuration = try Configuration.resolve(
-        plan: plan, fileText: text, arguments: slot.arguments, isKnownScheme: SchemeRegistry.knows,
-        canGenerateScheme: SchemeRegistry.canGenerate)
+    do throws(ConfigurationLoadError<SteadyFiles.NotTaken>) {
+      configuration = try SchemeRegistry.loader.load(plan: plan, arguments: slot.arguments, files: &files)
     } catch {
-      return try keepCurrent(slot, file: file, .invalid(error.message), log: log)
+      switch error {
+      case .invalid(let error):
+        return try keepCurrent(slot, file: files.identity, .invalid(error.message), log: log)
+      case .unreadable(.kept(let file, let verdict)):
+        return try keepCurrent(slot, file: file, verdict, log: log)
+      case .unreadable(.unsafe(let file, let problem)):
+        slot.judged = (file, .unsafe(problem))
+        throw .misconfigured(problem)
+      case .unreadable(.refused(let problem)):
+        throw .misconfigured(problem)
+      }
     }
     for warning in configuration.warnings { log.warning(warning) }
     let debugLog = log.debugging(configuration.settings.debug)
@@ -188,25 +156,77 @@ struct ConfigurationStore {
     let loaded = LoadedConfiguration(
       configuration: configuration, decoys: slot.current?.decoys ?? DecoyPool())
     slot.current = loaded
-    slot.file = file
-    slot.openFile = openFile
+    slot.file = files.identity
+    slot.openFile = files.openFile
     slot.judged = nil
     return loaded
   }
 
-  /// Whether what was read is the whole file: steady while it was read,
-  /// settled if it was edited in place, and read twice alike if it is new
-  /// and young.
-  private func isWhole(_ read: System.SteadyRead, in slot: Slot) -> Bool {
-    guard read.steady else { return false }
-    if ConfigurationStore.hasSettled(read.identity) { return true }
-    // Edited in place: the file in force itself changed.
-    if slot.current != nil, let inForce = slot.openFile?.identity, read.identity.isSameFile(as: inForce) {
+  /// The live system's files, as the store takes them: only whole and
+  /// safe. The file read stays open, with its identity as it was read.
+  struct SteadyFiles: ConfigurationFiles {
+    let slot: Slot
+    var identity: System.FileIdentity? = nil
+    var openFile: System.OpenFile? = nil
+
+    /// Why a file that exists was not read.
+    enum NotTaken: Error {
+      /// Not taken; the configuration in force stays (keepCurrent).
+      case kept(System.FileIdentity?, Verdict)
+      /// Writable by someone other than root: refused whatever was read
+      /// before.
+      case unsafe(System.FileIdentity, String)
+      /// Never read whole: refused.
+      case refused(String)
+    }
+
+    init(slot: Slot) { self.slot = slot }
+
+    func exists(_ path: String) -> Bool {
+      if case .success = System.identity(of: path) { return true }
       return false
     }
-    System.sleep(milliseconds: ConfigurationStore.rereadMilliseconds)
-    guard let path = slot.plan?.file, case .success(let again) = System.identity(of: path) else { return false }
-    return again == read.identity
+
+    mutating func contents(of path: String) throws(NotTaken) -> [UInt8]? {
+      var attempt = 0
+      while true {
+        attempt += 1
+        switch System.readSteadyFile(path) {
+        case .failure(let error) where error.isMissingFile:
+          return nil
+        case .failure(let error):
+          throw .kept(nil, .invalid("cannot read \(error.message)"))
+        case .success(let read):
+          if let problem = System.safetyProblem(path, role: .configuration) { throw .unsafe(read.identity, problem) }
+          if isWhole(read, path: path) {
+            identity = read.identity
+            openFile = read.file
+            return read.bytes
+          }
+          if slot.current != nil { throw .kept(read.identity, .unsettled) }
+          guard attempt < ConfigurationStore.readAttempts else {
+            throw .refused(
+              "\(path) kept changing while it was read; write the new file elsewhere and rename it over this one")
+          }
+          System.sleep(milliseconds: ConfigurationStore.rereadMilliseconds)
+        }
+      }
+    }
+
+    /// Whether what was read is the whole file: steady while it was read,
+    /// settled if it was edited in place, and read twice alike if it is new
+    /// and young.
+    private func isWhole(_ read: System.SteadyRead, path: String) -> Bool {
+      guard read.steady else { return false }
+      if ConfigurationStore.hasSettled(read.identity) { return true }
+      // Edited in place: the file in force itself changed.
+      if slot.current != nil, let inForce = slot.openFile?.identity, read.identity.isSameFile(as: inForce) {
+        return false
+      }
+      System.sleep(milliseconds: ConfigurationStore.rereadMilliseconds)
+      guard case .success(let again) = System.identity(of: path) else { return false }
+      return again == read.identity
+    }
   }
 
   /// A change that is not taken: the configuration in force stays, and one

@@ -45,6 +45,12 @@ public struct SchemeRegistry: PasswordChecker, Sendable {
   /// Whether the module can make new values in `name`.
   public static func canGenerate(_ name: String) -> Bool { byName[name]?.name.canGenerate ?? false }
 
+  /// The loader that reaches the module's configuration: with the schemes
+  /// registered here.
+  public static var loader: ConfigurationLoader {
+    ConfigurationLoader(isKnownScheme: SchemeRegistry.knows, canGenerateScheme: SchemeRegistry.canGenerate)
+  }
+
   /// All scheme names, sorted, with whether each can be generated.
   public static var names: [(name: String, canGenerate: Bool)] {
     byName.keys.sorted().map { ($0, canGenerate($0)) }

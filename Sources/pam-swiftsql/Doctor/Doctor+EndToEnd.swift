@@ -13,6 +13,7 @@
 import CPAM
 import SaslauthdClient
 import SwiftSQLCore
+import SwiftSQLSchemes
 
 extension Doctor {
   func runEndToEnd() {
@@ -117,7 +118,7 @@ extension Doctor {
   /// the one this report examines.
   func usesExaminedConfiguration(_ arguments: [String], on real: SystemTree) -> Bool {
     guard let examined = module.text else { return false }
-    let plan = ConfigurationDialect.plan(arguments: arguments) { real.exists($0) }
+    let plan = SchemeRegistry.loader.plan(arguments: arguments, files: ModuleSetup.TreeFiles(tree: real))
     let path = plan.file ?? ModuleArguments(arguments).configPath
     return real.text(path) == examined
   }

@@ -1,9 +1,8 @@
 // The module's configuration as pam_swiftsql itself would build it for one
 // PAM service: the arguments of the service's pam_swiftsql `auth` line
 // (`config=PATH` and key=value settings, or pam_mysql's / pam_pgsql's
-// options), the file the same ConfigurationDialect plan names (default
-// /etc/pam_swiftsql.conf), and the result of `Configuration.resolve` over
-// both, with the same scheme registry the module uses.
+// options), read by the module's own loader (SchemeRegistry.loader, the one
+// SwiftSQLRuntime uses) from the inspected tree instead of the live system.
 
 import SwiftSQLCore
 import SwiftSQLSchemes
@@ -31,42 +30,54 @@ struct ModuleSetup {
     let line = stack.flatMap { $0.moduleLines("auth").first ?? $0.moduleLines("account").first }
     let rawArguments = line?.arguments ?? []
     let arguments = ModuleArguments(rawArguments)
-    let plan = ConfigurationDialect.plan(arguments: rawArguments) { tree.exists($0) }
-    let path = plan.file ?? arguments.configPath
+    let loader = SchemeRegistry.loader
+    var files = TreeFiles(tree: tree)
+    let plan = loader.plan(arguments: rawArguments, files: files)
     var text: String? = nil
     var problem: String? = nil
-    var status: DoctorSystem.Status? = nil
-    switch tree.resolve(path) {
-    case .failure(.missing):
-      break
-    case .failure(let reason):
-      problem = reason.message
-    case .success(let resolved):
-      status = resolved.status
-      switch DoctorSystem.readFile(tree.hostPath(resolved.path)) {
-      case .success(let bytes):
-        if let decoded = String(validating: bytes, as: UTF8.self) {
-          text = decoded
-        } else {
-          problem = "\(path) is not valid UTF-8"
-        }
-      case .failure(let failure):
-        problem = "cannot read \(failure.message)"
-      }
-    }
     let configuration: Result<Configuration, ConfigurationError>
-    if let problem {
-      configuration = .failure(ConfigurationError(problem))
-    } else {
+    do throws(ConfigurationLoadError<TreeFiles.Unreadable>) {
+      text = try loader.fileText(of: plan, files: &files)
       configuration = Result { () throws(ConfigurationError) -> Configuration in
-        try Configuration.resolve(
-          plan: plan, fileText: text, arguments: rawArguments, isKnownScheme: SchemeRegistry.knows,
-          canGenerateScheme: SchemeRegistry.canGenerate)
+        try loader.resolve(plan: plan, fileText: text, arguments: rawArguments)
       }
+    } catch {
+      switch error {
+      case .unreadable(let unreadable): problem = unreadable.message
+      case .invalid(let invalid): problem = invalid.message
+      }
+      configuration = .failure(ConfigurationError(problem ?? ""))
     }
     return ModuleSetup(
       arguments: arguments, rawArguments: rawArguments, plan: plan, argumentsOrigin: line?.origin,
-      argumentsFile: line?.file, status: status, text: text, readProblem: problem, configuration: configuration)
+      argumentsFile: line?.file, status: files.status, text: text, readProblem: problem,
+      configuration: configuration)
+  }
+
+  /// The inspected tree's files, as the module would find them there; the
+  /// status of the file read is kept.
+  struct TreeFiles: ConfigurationFiles {
+    struct Unreadable: Error { let message: String }
+
+    let tree: SystemTree
+    var status: DoctorSystem.Status? = nil
+
+    func exists(_ path: String) -> Bool { tree.exists(path) }
+
+    mutating func contents(of path: String) throws(Unreadable) -> [UInt8]? {
+      switch tree.resolve(path) {
+      case .failure(.missing):
+        return nil
+      case .failure(let reason):
+        throw Unreadable(message: reason.message)
+      case .success(let resolved):
+        status = resolved.status
+        switch DoctorSystem.readFile(tree.hostPath(resolved.path)) {
+        case .success(let bytes): return bytes
+        case .failure(let failure): throw Unreadable(message: "cannot read \(failure.message)")
+        }
+      }
+    }
   }
 
   /// The module line's argument that carries a database password, if any:
