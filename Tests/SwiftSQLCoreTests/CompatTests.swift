@@ -19,10 +19,17 @@ private let schemes: Set<String> = [
 private func resolveLine(_ arguments: [String], files: [String: String] = [:]) throws(ConfigurationError)
   -> Configuration
 {
-  let plan = ConfigurationDialect.plan(arguments: arguments) { files[$0] != nil }
-  return try Configuration.resolve(
-    plan: plan, fileText: plan.file.flatMap { files[$0] }, arguments: arguments,
-    isKnownScheme: { schemes.contains($0) }, canGenerateScheme: { $0 == "ARGON2ID" })
+  let loader = ConfigurationLoader(isKnownScheme: { schemes.contains($0) }, canGenerateScheme: { $0 == "ARGON2ID" })
+  var reader = MemoryFiles(texts: files)
+  do {
+    return try loader.load(
+      plan: loader.plan(arguments: arguments, files: reader), arguments: arguments, files: &reader)
+  } catch {
+    switch error {
+    case .invalid(let error): throw error
+    case .unreadable(let failure): throw ConfigurationError(failure.message)
+    }
+  }
 }
 
 private func context(_ login: String, service: String = "smtp", remoteHost: String = "192.0.2.7") throws
