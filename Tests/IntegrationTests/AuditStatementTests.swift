@@ -99,20 +99,20 @@ struct AuditStatementTests {
 
   @Test("PostgreSQL: one row per attempt, with the values bound")
   func postgres() throws {
-    let chain = try PrivateChain(extraConfig: Self.statements(table: "auth_log"))
+    let chain = try PostgresChain(extraConfig: Self.statements(table: "auth_log"))
     defer { chain.tearDown() }
-    try chain.cluster.sql(
+    try chain.server.sql(
       Self.createTable.replacingOccurrences(of: "id integer PRIMARY KEY", with: "id serial PRIMARY KEY")
         + "; GRANT INSERT ON auth_log TO mailauth; GRANT USAGE ON auth_log_id_seq TO mailauth")
     #expect(try Self.runAttempts(chain.service) == Self.attempts.map(\.expected))
-    let rows = try chain.cluster.sql("SELECT \(Self.columns) FROM auth_log ORDER BY id")
+    let rows = try chain.server.sql("SELECT \(Self.columns) FROM auth_log ORDER BY id")
     try Self.checkRows(rows, service: chain.service.name)
   }
 
   @Test("statements that fail are logged, and every answer stays the same")
   func brokenStatements() throws {
     let sink = try SyslogSink.shared()
-    let chain = try PrivateChain(extraConfig: Self.statements(table: "no_such_table"))
+    let chain = try PostgresChain(extraConfig: Self.statements(table: "no_such_table"))
     defer { chain.tearDown() }
     #expect(try Self.runAttempts(chain.service) == Self.attempts.map(\.expected))
     try sink.waitForLine(containing: [
@@ -128,7 +128,7 @@ struct AuditStatementTests {
   @Test("a step's statements share one budget of connect_timeout + query_timeout")
   func oneBudgetPerStep() throws {
     let sink = try SyslogSink.shared()
-    let chain = try PrivateChain(
+    let chain = try PostgresChain(
       extraConfig: """
         password_query = SELECT password, pg_sleep(2.5) FROM users WHERE username = '%n' AND domain = '%d'
         connect_timeout = 1

@@ -13,9 +13,9 @@ import Testing
 struct ConnectionTests {
   @Test("1,000 logins in one saslauthd worker use one connection and one prepare per query")
   func oneConnection() throws {
-    let chain = try PrivateChain(withSaslauthd: true)
+    let chain = try PostgresChain(withSaslauthd: true)
     defer { chain.tearDown() }
-    let (cluster, service, daemon) = (chain.cluster, chain.service, try chain.saslauthd())
+    let (cluster, service, daemon) = (chain.server, chain.service, try chain.saslauthd())
     let logins = 1000
     let result = try daemon.ourClient(
       ["-u", "alice@example.org", "-p", Accounts.password, "-s", service.name, "-R", String(logins)])
@@ -82,9 +82,9 @@ struct ConnectionTests {
 
   @Test("a process that forks after a login never shares its connection")
   func fork() throws {
-    let chain = try PrivateChain()
+    let chain = try PostgresChain()
     defer { chain.tearDown() }
-    let (cluster, service) = (chain.cluster, chain.service)
+    let (cluster, service) = (chain.server, chain.service)
     let driver = try Fixture.path("pam_driver", libraries: ["pam"])
     let result = try run(
       [driver, "-c", service.confdir, "-f", "-n", "3", service.name, "alice@example.org", Accounts.password],

@@ -13,9 +13,9 @@ struct OutageTests {
   @Test("a stopped server: PAM_AUTHINFO_UNAVAIL within connect_timeout + 1 s, then recovery")
   func stoppedServer() throws {
     let sink = try SyslogSink.shared()
-    let chain = try PrivateChain()
+    let chain = try PostgresChain()
     defer { chain.tearDown() }
-    let (cluster, service) = (chain.cluster, chain.service)
+    let (cluster, service) = (chain.server, chain.service)
     let driver = try InteractiveDriver(service: service)
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
 
@@ -23,7 +23,7 @@ struct OutageTests {
     for _ in 0..<2 {
       let (result, milliseconds) = try driver.login("alice@example.org", Accounts.password)
       #expect(result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
-      #expect(milliseconds < (PrivateChain.connectTimeout + 1) * 1000)
+      #expect(milliseconds < (PostgresChain.connectTimeout + 1) * 1000)
     }
     try sink.waitForLine(containing: [service.name, "authentication failure", "reason=\"database unavailable"])
 
@@ -34,9 +34,9 @@ struct OutageTests {
 
   @Test("a restart between two logins: the next login reconnects and succeeds")
   func restartBetweenLogins() throws {
-    let chain = try PrivateChain()
+    let chain = try PostgresChain()
     defer { chain.tearDown() }
-    let (cluster, service) = (chain.cluster, chain.service)
+    let (cluster, service) = (chain.server, chain.service)
     let driver = try InteractiveDriver(service: service)
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
     // The kept connection dies with the server; no login notices until the next.
@@ -48,7 +48,7 @@ struct OutageTests {
 
   @Test("a frozen server (SIGSTOP): answers within the timeouts, then recovery on SIGCONT")
   func frozenServer() throws {
-    let chain = try PrivateChain()
+    let chain = try PostgresChain()
     var processes: [pid_t] = []
     defer {
       PostgresCluster.thaw(processes)
@@ -58,16 +58,16 @@ struct OutageTests {
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
 
     // After the login, so that the server process of the kept connection is frozen too.
-    processes = try chain.cluster.freeze()
+    processes = try chain.server.freeze()
     // The kept connection's query times out…
     let first = try driver.login("alice@example.org", Accounts.password)
     #expect(first.result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
-    #expect(first.milliseconds < (PrivateChain.queryTimeout + 1) * 1000)
+    #expect(first.milliseconds < (PostgresChain.queryTimeout + 1) * 1000)
     // …and a new connection cannot complete its start-up.
     let second = try driver.login("alice@example.org", Accounts.password)
     #expect(second.result == "auth=PAM_AUTHINFO_UNAVAIL acct=-")
-    #expect(second.milliseconds < (PrivateChain.connectTimeout + 1) * 1000)
-    #expect(second.milliseconds >= (PrivateChain.connectTimeout - 1) * 1000, "the wait is the timeout, not an error")
+    #expect(second.milliseconds < (PostgresChain.connectTimeout + 1) * 1000)
+    #expect(second.milliseconds >= (PostgresChain.connectTimeout - 1) * 1000, "the wait is the timeout, not an error")
 
     for pid in processes { kill(pid, SIGCONT) }
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
@@ -76,9 +76,9 @@ struct OutageTests {
   @Test("saslauthd keeps working across a PostgreSQL restart, without being restarted")
   func saslauthdRecovers() throws {
     let sink = try SyslogSink.shared()
-    let chain = try PrivateChain(withSaslauthd: true)
+    let chain = try PostgresChain(withSaslauthd: true)
     defer { chain.tearDown() }
-    let (cluster, service, daemon) = (chain.cluster, chain.service, try chain.saslauthd())
+    let (cluster, service, daemon) = (chain.server, chain.service, try chain.saslauthd())
     let request = ["-u", "alice@example.org", "-p", Accounts.password, "-s", service.name]
     #expect(try daemon.ourClient(request).stdout == SaslauthdTests.okLine + "\n")
     let workers = daemon.workerIDs()
@@ -91,7 +91,7 @@ struct OutageTests {
     try cluster.stop()
     let refused = try daemon.ourClient(request)
     #expect(refused.stdout == "0: NO \"PAM auth error\"\n")
-    #expect(refused.seconds < Double(PrivateChain.connectTimeout + 1))
+    #expect(refused.seconds < Double(PostgresChain.connectTimeout + 1))
     // saslauthd says only NO; the module's log says why.
     try sink.waitForLine(containing: [service.name, "user=alice@example.org", "reason=\"database unavailable"])
 

@@ -308,11 +308,11 @@ struct ServePrivilegeTests {
 struct ServeLifecycleTests {
   @Test("the database stopped and restarted under load: temporary failures, never a wrong password")
   func outage() throws {
-    let chain = try PrivateChain()
+    let chain = try PostgresChain()
     defer { chain.tearDown() }
-    chmod(chain.cluster.directory, 0o711)
+    chmod(chain.server.directory, 0o711)
     let config =
-      "driver = pgsql\nconnect = \(chain.cluster.connectionString())\n\(Accounts.queries)\n"
+      "driver = pgsql\nconnect = \(chain.server.connectionString())\n\(Accounts.queries)\n"
       + "connect_timeout = 2\nquery_timeout = 2\n"
     let daemon = try ServeDaemon(config: config, arguments: ["--failure-delay", "0"])
     defer { daemon.remove() }
@@ -336,13 +336,13 @@ struct ServeLifecycleTests {
       threads.append(thread)
     }
     usleep(300_000)
-    try chain.cluster.stop()
+    try chain.server.stop()
     try daemon.waitForLog("database unavailable")
     #expect(try daemon.ask("alice@example.org", password).text == "NO temporary failure: the database is unavailable")
     #expect(
       try client.plain(id: 2, "alice@example.org", password)
         == "FAIL\t2\tuser=alice@example.org\tcode=temp_fail\treason=Temporary authentication failure")
-    try chain.cluster.start()
+    try chain.server.start()
     try waitUntil("logins to work again", seconds: 20) { try daemon.ask("alice@example.org", password).accepted }
     usleep(300_000)
     running.set(false)

@@ -62,14 +62,14 @@ struct ToolTests {
   @Test("a worker that dies mid-request: dropped connection, exit 3")
   func droppedConnection() throws {
     // The database hangs, so the worker is busy in the module when killed.
-    let chain = try PrivateChain(withSaslauthd: true)
+    let chain = try PostgresChain(withSaslauthd: true)
     var processes: [pid_t] = []
     defer {
       PostgresCluster.thaw(processes)
       chain.tearDown()
     }
     let (service, daemon) = (chain.service, try chain.saslauthd())
-    processes = try chain.cluster.freeze()
+    processes = try chain.server.freeze()
     let workers = daemon.workerIDs()
     DispatchQueue.global().asyncAfter(deadline: .now() + 0.7) {
       for pid in workers { kill(pid, SIGKILL) }

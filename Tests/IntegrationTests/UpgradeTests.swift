@@ -21,9 +21,9 @@ struct UpgradeTests {
   @Test("MD5-CRYPT becomes ARGON2ID after one login; wrong passwords change nothing")
   func upgrades() throws {
     let sink = try SyslogSink.shared()
-    let chain = try PrivateChain(extraConfig: UpgradeTests.update)
+    let chain = try PostgresChain(extraConfig: UpgradeTests.update)
     defer { chain.tearDown() }
-    let cluster = chain.cluster
+    let cluster = chain.server
     try cluster.sql("GRANT UPDATE (password) ON users TO mailauth")
     let before = try UpgradeTests.storedValue(cluster, "alice")
     #expect(before.hasPrefix("$1$"))
@@ -51,13 +51,13 @@ struct UpgradeTests {
   @Test("an update the database refuses leaves the login successful and is logged")
   func failedUpdate() throws {
     let sink = try SyslogSink.shared()
-    let chain = try PrivateChain(extraConfig: UpgradeTests.update)
+    let chain = try PostgresChain(extraConfig: UpgradeTests.update)
     defer { chain.tearDown() }
     // mailauth may read but not update.
-    let before = try UpgradeTests.storedValue(chain.cluster, "alice")
+    let before = try UpgradeTests.storedValue(chain.server, "alice")
     let driver = try InteractiveDriver(service: chain.service)
     #expect(try driver.login("alice@example.org", Accounts.password).result == BatteryTests.ok)
-    #expect(try UpgradeTests.storedValue(chain.cluster, "alice") == before)
+    #expect(try UpgradeTests.storedValue(chain.server, "alice") == before)
     let line = try sink.waitForLine(containing: [
       chain.service.name, "password_update_query failed for alice@example.org", "the login still succeeds",
       "permission denied",

@@ -181,10 +181,13 @@ final class MariaDBServer: @unchecked Sendable {
     "socket=\(socket) user=mailauth password=\(MariaDBServer.password) dbname=\(database)"
   }
 
-  /// Creates the database `name` (by default `mail`), its `users` table,
-  /// and the user `mailauth` (once per server) with SELECT on the table and
-  /// UPDATE on its password column only.
-  func createMailDatabase(_ name: String = "mail") throws {
+  /// Creates the database `mail`: see `createMailDatabase(_:)`.
+  func createMailDatabase() throws { try createMailDatabase("mail") }
+
+  /// Creates the database `name`, its `users` table, and the user
+  /// `mailauth` (once per server) with SELECT on the table and UPDATE on
+  /// its password column only.
+  func createMailDatabase(_ name: String) throws {
     let user = "'mailauth'@'localhost'"
     try sql(
       """

@@ -1,56 +1,60 @@
 // A chain of its own for tests that stop, freeze or count things: a private
-// PostgreSQL cluster holding alice (an MD5-CRYPT row, cheap to verify), a
-// PAM service using it with short timeouts, and optionally a saslauthd with
-// one process (-n 1) that loads that service from /etc/pam.d. Everything is
-// removed by `tearDown`, or at once if setting up fails half-way.
+// database server (a PostgreSQL cluster or a MariaDB server) holding alice
+// (an MD5-CRYPT row, cheap to verify), a PAM service using it with short
+// timeouts, and optionally a saslauthd with one process (-n 1) that loads
+// that service from /etc/pam.d. Everything is removed by `tearDown`, or at
+// once if setting up fails half-way.
 
 import Foundation
 import Testing
 
-final class PrivateChain {
-  /// As MariaDBChain's: short waits for the tests that wait them out, room
-  /// for a right password on a loaded CI machine.
-  static let connectTimeout = 3
-  static let queryTimeout = 3
+/// The chain on PostgreSQL.
+typealias PostgresChain = PrivateChain<PostgresCluster>
+/// The chain on MariaDB.
+typealias MariaDBChain = PrivateChain<MariaDBServer>
 
-  let cluster: PostgresCluster
+final class PrivateChain<Database: ChainDatabase> {
+  /// Short enough that the tests waiting for them stay short, long enough
+  /// that a login on a loaded CI machine (two cores, a dozen servers
+  /// starting beside it) fits: a right password refused for lack of time
+  /// would fail the tests that require it accepted. As FailoverPair's.
+  static var connectTimeout: Int { 3 }
+  static var queryTimeout: Int { 3 }
+
+  let server: Database
   let service: PAMService
   let daemon: Saslauthd?
 
-  /// - Parameter extraConfig: more lines for the module's configuration.
-  init(withSaslauthd: Bool = false, extraConfig: String = "") throws {
-    cluster = try PostgresCluster()
+  /// - Parameters:
+  ///   - connect: the module's `connect` for this server, if not the usual one.
+  ///   - extraConfig: more lines for the module's configuration.
+  init(withSaslauthd: Bool = false, connect: ((Database) -> String)? = nil, extraConfig: String = "") throws {
+    server = try Database.started()
     do {
-      service = try PrivateChain.aliceService(in: cluster, installInEtc: withSaslauthd, extraConfig: extraConfig)
+      try server.createMailDatabase()
+      let hash = try Accounts.mkpasswd("md5crypt")
+      try server.sql(
+        Accounts.insertSQL([
+          Account(
+            localPart: "alice", domain: "example.org", storedSQL: Accounts.quoted(hash), active: true,
+            expired: false, passwordExpired: false)
+        ]), database: "mail")
+      let config =
+        "driver = \(Database.driver)\nconnect = \(connect?(server) ?? server.connectionString(database: "mail"))\n"
+        + "\(Accounts.queries)\n"
+        + "connect_timeout = \(Self.connectTimeout)\nquery_timeout = \(Self.queryTimeout)\n" + extraConfig + "\n"
+      service = try PAMService(config: config, installInEtc: withSaslauthd)
     } catch {
-      cluster.destroy()
+      server.destroy()
       throw error
     }
     do {
       daemon = withSaslauthd ? try Saslauthd(keepRealm: true, workers: 1) : nil
     } catch {
       service.remove()
-      cluster.destroy()
+      server.destroy()
       throw error
     }
-  }
-
-  /// Fills `cluster` with alice and makes a service that uses it.
-  private static func aliceService(in cluster: PostgresCluster, installInEtc: Bool, extraConfig: String) throws
-    -> PAMService
-  {
-    try cluster.createMailDatabase()
-    let hash = try Accounts.mkpasswd("md5crypt")
-    try cluster.sql(
-      Accounts.insertSQL([
-        Account(
-          localPart: "alice", domain: "example.org", storedSQL: Accounts.quoted(hash), active: true,
-          expired: false, passwordExpired: false)
-      ]))
-    let config =
-      "driver = pgsql\nconnect = \(cluster.connectionString())\n\(Accounts.queries)\n"
-      + "connect_timeout = \(connectTimeout)\nquery_timeout = \(queryTimeout)\n" + extraConfig + "\n"
-    return try PAMService(config: config, installInEtc: installInEtc)
   }
 
   /// The daemon; fails the test if the chain was made without one.
@@ -62,6 +66,6 @@ final class PrivateChain {
   func tearDown() {
     daemon?.stop()
     service.remove()
-    cluster.destroy()
+    server.destroy()
   }
 }
