@@ -1,13 +1,16 @@
-// The boundary to libc for the module's own system calls: the monotonic and
-// real-time clocks, nanosleep(2), poll(2) with a deadline, getpid(2),
-// gethostname(2), close(2), stat(2), lstat(2) and readlink(2), reading a
-// whole small file (and the configuration's steady read, the file kept open),
-// the walk of a path's owners and modes for FileSafety, getrandom(2),
-// pthread mutexes and pthread_atfork(3), and explicit_bzero(3). Each call
-// is wrapped once and its errno read at once into `SystemError`. (libpq,
-// sqlite3, libmariadb, libcrypt, libcrypto, libargon2 and libpam have their
-// own boundary files.) Nothing here looks up users or groups: the module
-// must make no NSS calls.
+// The boundary to libc for the module's own system calls, and for the
+// tool's, the daemon's and the saslauthd client's where they need the same:
+// the monotonic and real-time clocks, nanosleep(2), poll(2) with a deadline,
+// getpid(2), gethostname(2), close(2), write(2) of a whole text, stat(2),
+// lstat(2) and readlink(2), reading a whole small file (and the
+// configuration's steady read, the file kept open), the walk of a path's
+// owners and modes for FileSafety, getrandom(2), pthread mutexes and
+// pthread_atfork(3), explicit_bzero(3), and unix stream sockets (an address
+// made once from a path, connect(2), send(2) and recv(2)). Each call is
+// wrapped once and its errno read at once into `SystemError`, whose `code`
+// is a typed `Errno`. (libpq, sqlite3, libmariadb, libcrypt, libcrypto,
+// libargon2 and libpam have their own boundary files.) Nothing here looks up
+// users or groups: the module must make no NSS calls.
 
 import CLibC
 import SwiftSQLCore
@@ -25,11 +28,42 @@ public struct SystemError: Error, Equatable, Sendable {
   }
 
   public var message: String {
-    "\(call): " + String(cString: strerror(errno))
+    "\(call): " + code.message
   }
 
   /// ENOENT: the file does not exist.
   public var isMissingFile: Bool { errno == ENOENT }
+
+  /// The errno, typed.
+  public var code: Errno { Errno(rawValue: errno) }
+}
+
+/// An errno value, with Swift names for the ones callers tell apart (in the
+/// manner of swift-system's `Errno`), so that they need no libc constants.
+public struct Errno: RawRepresentable, Equatable, Hashable, Sendable {
+  public let rawValue: Int32
+
+  public init(rawValue: Int32) { self.rawValue = rawValue }
+
+  /// ENOENT
+  public static var noSuchFileOrDirectory: Errno { Errno(rawValue: ENOENT) }
+  /// ENOTDIR
+  public static var notDirectory: Errno { Errno(rawValue: ENOTDIR) }
+  /// EACCES
+  public static var permissionDenied: Errno { Errno(rawValue: EACCES) }
+  /// EPERM
+  public static var notPermitted: Errno { Errno(rawValue: EPERM) }
+  /// ECONNREFUSED
+  public static var connectionRefused: Errno { Errno(rawValue: ECONNREFUSED) }
+  /// ENOTSOCK
+  public static var notSocket: Errno { Errno(rawValue: ENOTSOCK) }
+  /// ENAMETOOLONG
+  public static var nameTooLong: Errno { Errno(rawValue: ENAMETOOLONG) }
+  /// EINTR
+  public static var interrupted: Errno { Errno(rawValue: EINTR) }
+
+  /// `strerror(3)`: libc's sentence for it.
+  public var message: String { String(cString: strerror(rawValue)) }
 }
 
 /// A point in time on the monotonic clock, in nanoseconds.
@@ -181,6 +215,7 @@ public enum System {
     public var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
     public var isSymbolicLink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
     public var isRegularFile: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFREG) }
+    public var isSocket: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFSOCK) }
   }
 
   /// `stat(2)`.
@@ -389,5 +424,95 @@ extension System {
   /// The same, as one log line.
   public static func safetyProblem(_ path: String, role: FileSafety.Role) -> String? {
     safetyFinding(path, role: role)?.text
+  }
+}
+
+extension System {
+  /// `write(2)` of all of `text` to `descriptor` (standard output or
+  /// error), again after EINTR; gives up quietly when the descriptor fails.
+  public static func write(_ text: String, to descriptor: Int32) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+      let written = bytes.withUnsafeBytes { CLibC.write(descriptor, $0.baseAddress, $0.count) }
+      if written < 0 && swiftsql_errno() == EINTR { continue }
+      if written <= 0 { return }
+      bytes = bytes.dropFirst(written)
+    }
+  }
+
+  /// What one `send(2)` or `recv(2)` did.
+  public enum Transfer: Equatable, Sendable {
+    case bytes(Int)
+    /// The peer closed (recv returned 0).
+    case closed
+    /// EAGAIN: nothing now on a non-blocking socket.
+    case wouldBlock
+    case failed(SystemError)
+  }
+
+  /// `recv(2)` into `buffer`, again after EINTR.
+  public static func receive(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Transfer {
+    while true {
+      let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
+      if count > 0 { return .bytes(count) }
+      if count == 0 { return .closed }
+      switch swiftsql_errno() {
+      case EINTR: continue
+      case EAGAIN: return .wouldBlock
+      case let code: return .failed(SystemError(call: "recv", errno: code))
+      }
+    }
+  }
+
+  /// `send(2)` with MSG_NOSIGNAL (a peer gone is an error, not SIGPIPE),
+  /// again after EINTR.
+  public static func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Transfer {
+    while true {
+      let count = CLibC.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+      if count >= 0 { return .bytes(count) }
+      switch swiftsql_errno() {
+      case EINTR: continue
+      case EAGAIN: return .wouldBlock
+      case let code: return .failed(SystemError(call: "send", errno: code))
+      }
+    }
+  }
+}
+
+/// The address of a unix stream socket (`sockaddr_un`), made once from its
+/// path: the saslauthd client, the tool's status command and the doctor
+/// connect to one, the daemon binds its own.
+public struct UnixSocketAddress {
+  private var storage = sockaddr_un()
+
+  /// nil when `path` (with its NUL) does not fit in `sun_path`.
+  public init?(_ path: String) {
+    storage.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: storage.sun_path) else { return nil }
+    withUnsafeMutableBytes(of: &storage.sun_path) { buffer in
+      for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+    }
+  }
+
+  /// The address as `bind(2)` and `connect(2)` take it: a pointer and a
+  /// length.
+  public func withSocketAddress<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    withUnsafePointer(to: storage) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+  }
+
+  /// `socket(2)` (a close-on-exec stream socket), then `connect(2)`: the
+  /// connected descriptor, which the caller closes, or the failed call
+  /// ("socket" or "connect") and its errno. It allocates nothing, so a
+  /// forked child may call it.
+  public func connect() -> Result<Int32, SystemError> {
+    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard descriptor >= 0 else { return .failure(SystemError(call: "socket", errno: swiftsql_errno())) }
+    guard withSocketAddress({ CLibC.connect(descriptor, $0, $1) }) != 0 else { return .success(descriptor) }
+    let error = SystemError(call: "connect", errno: swiftsql_errno())
+    _ = close(descriptor)
+    return .failure(error)
   }
 }

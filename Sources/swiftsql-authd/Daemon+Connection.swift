@@ -64,7 +64,7 @@ extension Daemon {
     /// Writes what is pending, as far as the socket takes it. Under `lock`.
     func writePending() -> Written {
       while !output.isEmpty {
-        switch output.withUnsafeBytes({ ServeSystem.send(descriptor, $0) }) {
+        switch output.withUnsafeBytes({ System.send(descriptor, $0) }) {
         case .bytes(let count): output.removeFirst(count)
         case .wouldBlock: return .blocked(output.count)
         case .closed, .failed: return .broken

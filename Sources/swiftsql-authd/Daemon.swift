@@ -334,7 +334,7 @@ final class Daemon {
   // MARK: - Reading
 
   private func read(_ connection: Connection) {
-    let transfer = scratch.withUnsafeMutableBytes { ServeSystem.receive(connection.descriptor, into: $0) }
+    let transfer = scratch.withUnsafeMutableBytes { System.receive(connection.descriptor, into: $0) }
     switch transfer {
     case .wouldBlock: return
     case .failed, .closed:

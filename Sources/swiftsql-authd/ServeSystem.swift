@@ -2,8 +2,9 @@
 // unix sockets, epoll, eventfd, signalfd, threads, mutexes and conditions,
 // users and groups, privileges, resource limits, detaching, syslog. Each C
 // call is wrapped once here and its errno read at once into SystemError;
-// nothing else in the daemon calls C. (The clock, stat and file reads are
-// the module's own boundary, SwiftSQLSystem, used as they are.)
+// nothing else in the daemon calls C. (The clock, stat, file reads, unix
+// socket addresses and connect, send(2), recv(2) and writing out a text are
+// SwiftSQLSystem's, the module's own boundary, used as they are.)
 
 import CServe
 import SwiftSQLSystem
@@ -15,31 +16,16 @@ enum ServeSystem {
 
   // MARK: - Unix sockets
 
-  /// A sockaddr_un for `path`, or nil when the path does not fit.
-  static func address(_ path: String) -> sockaddr_un? {
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
-    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-      for (index, byte) in bytes.enumerated() { buffer[index] = byte }
-    }
-    return address
-  }
-
   /// `socket(2)` + `bind(2)` + `listen(2)`: a non-blocking listening unix
   /// stream socket at `path`, which must not exist.
   static func listen(at path: String, backlog: Int32) -> Result<Int32, SystemError> {
-    guard var address = address(path) else { return .failure(SystemError(call: "bind \(path)", errno: ENAMETOOLONG)) }
+    guard let address = UnixSocketAddress(path) else {
+      return .failure(SystemError(call: "bind \(path)", errno: ENAMETOOLONG))
+    }
     let descriptor = socket(
       AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { return .failure(failure("socket")) }
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
-    if bound != 0 {
+    if address.withSocketAddress({ bind(descriptor, $0, $1) }) != 0 {
       let error = failure("bind \(path)")
       close(descriptor)
       return .failure(error)
@@ -55,16 +41,9 @@ enum ServeSystem {
   /// Whether something accepts connections at `path` now (a daemon that
   /// still runs), as opposed to a socket file left behind.
   static func somethingListens(at path: String) -> Bool {
-    guard var address = address(path) else { return false }
-    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
-    return connected == 0
+    guard case .success(let descriptor) = UnixSocketAddress(path)?.connect() else { return false }
+    close(descriptor)
+    return true
   }
 
   /// `getsockname(2)` of a unix socket: its path, or nil.
@@ -106,41 +85,6 @@ enum ServeSystem {
       case EAGAIN, ECONNABORTED: return .none
       case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(failure("accept"))
       default: return .failed(failure("accept"))
-      }
-    }
-  }
-
-  enum Transfer: Equatable {
-    case bytes(Int)
-    /// The peer closed (recv returned 0).
-    case closed
-    case wouldBlock
-    case failed(SystemError)
-  }
-
-  /// `recv(2)` into `buffer`.
-  static func receive(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Transfer {
-    while true {
-      let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
-      if count > 0 { return .bytes(count) }
-      if count == 0 { return .closed }
-      switch swiftsql_authd_errno() {
-      case EINTR: continue
-      case EAGAIN: return .wouldBlock
-      default: return .failed(failure("recv"))
-      }
-    }
-  }
-
-  /// `send(2)` with MSG_NOSIGNAL.
-  static func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Transfer {
-    while true {
-      let count = CServe.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-      if count >= 0 { return .bytes(count) }
-      switch swiftsql_authd_errno() {
-      case EINTR: continue
-      case EAGAIN: return .wouldBlock
-      default: return .failed(failure("send"))
       }
     }
   }
@@ -485,13 +429,6 @@ enum ServeSystem {
 
   /// Writes text to standard output or standard error as it is.
   static func write(_ text: String, toStandardError: Bool) {
-    var bytes = Array(text.utf8)[...]
-    let descriptor: Int32 = toStandardError ? 2 : 1
-    while !bytes.isEmpty {
-      let written = bytes.withUnsafeBytes { CServe.write(descriptor, $0.baseAddress, $0.count) as Int }
-      if written < 0 && swiftsql_authd_errno() == EINTR { continue }
-      if written <= 0 { return }
-      bytes = bytes.dropFirst(written)
-    }
+    System.write(text, to: toStandardError ? 2 : 1)
   }
 }

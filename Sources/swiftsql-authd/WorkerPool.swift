@@ -133,7 +133,7 @@ final class WorkerPool: @unchecked Sendable {
       left.delayed = true
       return left
     }
-    switch left.reply.withUnsafeBytes({ ServeSystem.send(result.descriptor, $0) }) {
+    switch left.reply.withUnsafeBytes({ System.send(result.descriptor, $0) }) {
     case .bytes(let count) where count == left.reply.count:
       ServeSystem.close(result.descriptor)
       return nil
