@@ -330,7 +330,7 @@ $(FUZZ_OUT)/SwiftSQLSystem.o: $(FUZZ_SOURCES_SwiftSQLSystem) $(wildcard Sources/
 	$(FUZZ_MODULE)
 $(FUZZ_OUT)/SwiftSQLSchemes.o: $(FUZZ_SOURCES_SwiftSQLSchemes) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o
 	$(FUZZ_MODULE)
-$(FUZZ_OUT)/SaslauthdClient.o: $(FUZZ_SOURCES_SaslauthdClient)
+$(FUZZ_OUT)/SaslauthdClient.o: $(FUZZ_SOURCES_SaslauthdClient) $(FUZZ_OUT)/SwiftSQLSystem.o
 	$(FUZZ_MODULE)
 $(FUZZ_OUT)/SwiftSQLServe.o: $(FUZZ_SOURCES_SwiftSQLServe) $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SaslauthdClient.o
 	$(FUZZ_MODULE)

@@ -91,8 +91,9 @@ let package = Package(
         ])
       ]),
 
-    // The tool.
-    .target(name: "SaslauthdClient"),
+    // The tool. SaslauthdClient: the saslauthd socket protocol, over
+    // SwiftSQLSystem's unix sockets and clock.
+    .target(name: "SaslauthdClient", dependencies: ["SwiftSQLSystem"]),
     .executableTarget(
       name: "pam-swiftsql",
       dependencies: [
