@@ -5,7 +5,7 @@
 // it in; and a connection succeeds — as root, and as the postfix user, in a
 // child process that takes postfix's uid and groups.
 
-import Glibc
+import SwiftSQLSystem
 
 extension Doctor {
   func runSocketChecks() {
@@ -143,10 +143,9 @@ extension Doctor {
       return .failure(name, "\(socketPath) does not resolve", fix: "see socket-exists")
     }
     let host = tree.hostPath(socket.path)
-    let asRoot = DoctorSystem.connectUnix(host)
-    if asRoot != 0 {
-      let reason = DoctorSystem.message(asRoot)
-      if asRoot == ECONNREFUSED {
+    if let asRoot = DoctorSystem.connectUnix(host) {
+      let reason = asRoot.message
+      if asRoot == .connectionRefused {
         return .failure(
           name,
           "connecting to \(socketPath) is refused (\(reason)): the socket was left by a saslauthd that no "
@@ -161,12 +160,10 @@ extension Doctor {
     let principal = accounts.principal(for: postfixUser)
     let identity = DoctorSystem.Identity(
       uid: principal.uid, gid: postfixUser.gid, groups: principal.groups.sorted())
-    let asPostfix = DoctorSystem.connectUnix(host, as: identity)
-    if asPostfix != 0 {
+    if let asPostfix = DoctorSystem.connectUnix(host, as: identity) {
       return .failure(
         name,
-        "root can connect to \(socketPath), but \(principal.description) cannot: "
-          + DoctorSystem.message(asPostfix),
+        "root can connect to \(socketPath), but \(principal.description) cannot: " + asPostfix.message,
         fix: "check ACLs and mount options on the directories above \(socketPath) (getfacl), and "
           + "that postfix is in group sasl")
     }

@@ -1,7 +1,7 @@
 // The doctor's boundary to libc, for what the module's (SwiftSQLSystem's
-// System, whose lstat(2), readlink(2) and file reads it uses) has no need
-// of: listing a directory, connect(2) to a unix socket (also as another
-// user, in a forked child that drops to that user's ids first), and
+// System, whose lstat(2), readlink(2), file reads and unix-socket connect it
+// uses) has no need of: listing a directory, connecting to a unix socket as
+// another user (a forked child that drops to that user's ids first), and
 // dlopen(3)/dlsym(3) of a PAM module. Each C function is wrapped once here
 // and its errno (or dlerror text) is read at once into the result.
 
@@ -78,20 +78,14 @@ enum DoctorSystem {
     let groups: [UInt32]
   }
 
-  /// `connect(2)` to the unix socket at `path`, then close it. With
-  /// `identity`, the connection is made by a forked child after
-  /// `setgroups`, `setgid` and `setuid` to those ids (only when this
-  /// process runs as root). Returns 0, or the errno of the failed call.
-  static func connectUnix(_ path: String, as identity: Identity? = nil) -> Int32 {
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let pathBytes = Array(path.utf8)
-    guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return ENAMETOOLONG }
-    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-      for (index, byte) in pathBytes.enumerated() { buffer[index] = byte }
-    }
-    guard let identity else { return connectOnce(&address) }
-    guard getuid() == 0 else { return EPERM }
+  /// `connect(2)` to the unix socket at `path` (SwiftSQLSystem's), then
+  /// close it. With `identity`, the connection is made by a forked child
+  /// after `setgroups`, `setgid` and `setuid` to those ids (only when this
+  /// process runs as root). Returns nil, or the errno of the failed call.
+  static func connectUnix(_ path: String, as identity: Identity? = nil) -> Errno? {
+    guard let address = UnixSocketAddress(path) else { return .nameTooLong }
+    guard let identity else { return connectOnce(address).map(Errno.init(rawValue:)) }
+    guard getuid() == 0 else { return .notPermitted }
 
     // Everything the child needs is prepared before fork(2): after it, the
     // child calls only async-signal-safe functions and _exit(2).
@@ -100,35 +94,33 @@ enum DoctorSystem {
     defer { groupBuffer.deallocate() }
     for (index, group) in groups.enumerated() { groupBuffer[index] = group }
     let child = fork()
-    if child < 0 { return errno }
+    if child < 0 { return Errno(rawValue: errno) }
     if child == 0 {
       if setgroups(groups.count, groupBuffer) != 0 || setgid(gid_t(identity.gid)) != 0
         || setuid(uid_t(identity.uid)) != 0
       {
         _exit(126)
       }
-      let code = connectOnce(&address)
+      let code = connectOnce(address) ?? 0
       _exit(code > 0 && code < 126 ? code : (code == 0 ? 0 : 125))
     }
     var status: Int32 = 0
     while waitpid(child, &status, 0) < 0 {
-      if errno != EINTR { return errno }
+      if errno != EINTR { return Errno(rawValue: errno) }
     }
-    guard status & 0x7F == 0 else { return EINTR }
+    guard status & 0x7F == 0 else { return .interrupted }
     let code = (status >> 8) & 0xFF
-    return code == 126 ? EPERM : code
+    return code == 0 ? nil : code == 126 ? .notPermitted : Errno(rawValue: code)
   }
 
-  private static func connectOnce(_ address: inout sockaddr_un) -> Int32 {
-    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard descriptor >= 0 else { return errno }
-    defer { close(descriptor) }
-    let result = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
+  /// nil when connected (the descriptor is closed at once), else errno.
+  private static func connectOnce(_ address: UnixSocketAddress) -> Int32? {
+    switch address.connect() {
+    case .success(let descriptor):
+      System.closeDescriptor(descriptor)
+      return nil
+    case .failure(let error): return error.errno
     }
-    return result == 0 ? 0 : errno
   }
 
   /// `dlopen(RTLD_NOW | RTLD_LOCAL)` as libpam loads a module, then
@@ -149,16 +141,11 @@ enum DoctorSystem {
     readLink(path + "/self") == String(getpid())
   }
 
-  /// `strerror(3)`.
-  static func message(_ code: Int32) -> String {
-    String(cString: strerror(code))
-  }
-
   /// This process's user id (`getuid(2)`).
   static var userID: UInt32 { getuid() }
 }
 
 extension SystemError {
   /// The path (or a directory on the way to it) does not exist.
-  var isMissing: Bool { errno == ENOENT || errno == ENOTDIR }
+  var isMissing: Bool { code == .noSuchFileOrDirectory || code == .notDirectory }
 }
