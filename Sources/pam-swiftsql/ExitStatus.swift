@@ -2,7 +2,7 @@
 // pam-swiftsql(8). Scripts rely on them: keep the numbers stable.
 
 import ArgumentParser
-import Glibc
+import SwiftSQLSystem
 
 enum ExitStatus: Int32, Comparable {
   /// Authenticated (and, for `pam`, the account is allowed).
@@ -41,11 +41,5 @@ func printToStandardError(_ message: String) {
 
 /// Writes text to standard error as it is (write(2), unbuffered).
 func writeToStandardError(_ text: String) {
-  var bytes = Array(text.utf8)[...]
-  while !bytes.isEmpty {
-    let written = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    if written < 0 && errno == EINTR { continue }
-    if written <= 0 { return }
-    bytes = bytes.dropFirst(written)
-  }
+  System.write(text, to: 2)
 }

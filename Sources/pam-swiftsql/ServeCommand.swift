@@ -7,6 +7,7 @@
 
 import ArgumentParser
 import Glibc
+import SwiftSQLSystem
 
 struct ServeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -27,11 +28,8 @@ struct ServeCommand: ParsableCommand {
   /// Where the daemon is looked for.
   static var candidates: [String] {
     var paths: [String] = []
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    if count > 0 {
-      let own = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      if let slash = own.lastIndex(of: "/") { paths.append(String(own[..<slash]) + "/swiftsql-authd") }
+    if case .success(let own) = System.linkTarget(of: "/proc/self/exe"), let slash = own.lastIndex(of: "/") {
+      paths.append(String(own[..<slash]) + "/swiftsql-authd")
     }
     paths.append("/usr/sbin/swiftsql-authd")
     return paths
@@ -47,7 +45,7 @@ struct ServeCommand: ParsableCommand {
     let arguments = ["swiftsql-authd"] + (options.first == "--" ? Array(options.dropFirst()) : options)
     var pointers = arguments.map { strdup($0) } + [nil]
     execv(daemon, &pointers)
-    printToStandardError("pam-swiftsql serve: cannot run \(daemon): " + String(cString: strerror(errno)))
+    printToStandardError("pam-swiftsql serve: " + SystemError(call: "cannot run \(daemon)", errno: errno).message)
     throw ExitStatus.failure.code
   }
 }

@@ -4,8 +4,8 @@
 // pam-swiftsql(8) lists them). Nothing in them is a login or a secret.
 
 import ArgumentParser
-import Glibc
 import SaslauthdClient
+import SwiftSQLSystem
 
 struct StatusCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -43,7 +43,7 @@ struct StatusCommand: ParsableCommand {
       printToStandardError("pam-swiftsql status: " + error.message.replacingOccurrences("saslauthd", "swiftsql-authd"))
       throw ExitStatus.unavailable.code
     }
-    defer { close(descriptor) }
+    defer { System.closeDescriptor(descriptor) }
     guard let bytes = SaslauthdSocket.readToEnd(descriptor, limit: 1 << 16, timeoutSeconds: timeout) else {
       printToStandardError("pam-swiftsql status: swiftsql-authd did not answer on \(socket) within \(timeout) s")
       throw ExitStatus.unavailable.code

@@ -10,10 +10,10 @@
 // and, on a live system, its status answer and, with --login and a
 // password, one login through its saslauthd socket.
 
-import Glibc
 import SaslauthdClient
 import SwiftSQLCore
 import SwiftSQLServe
+import SwiftSQLSystem
 
 extension Doctor {
   static let serveDefaultsPath = "/etc/default/swiftsql-authd"
@@ -356,7 +356,7 @@ extension Doctor {
           fix: "pam-swiftsql status -f \(path) once it runs")
       ]
     }
-    defer { close(descriptor) }
+    defer { System.closeDescriptor(descriptor) }
     guard let bytes = SaslauthdSocket.readToEnd(descriptor, limit: 1 << 16, timeoutSeconds: self.options.timeout)
     else {
       return [.warning(name, "the status socket \(path) did not answer", fix: Doctor.restartServe)]
