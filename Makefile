@@ -76,7 +76,7 @@ EMBEDDED = $(BUILD)/embedded
 EMBEDDED_SWIFTC = $(SWIFTC) -enable-experimental-feature Embedded -swift-version 6 -parse-as-library -wmo -Osize -g \
   -Xfrontend -function-sections -I $(EMBEDDED) \
   $(patsubst %,-I Sources/%,CLibC CPAM CLibPQ CSQLite3 CLibCrypt CLibCrypto CLibArgon2 CLibMariaDB)
-EMBEDDED_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLSchemes SwiftSQLBackends SwiftSQLRuntime SwiftSQLPAM PAMEntryPoints
+EMBEDDED_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLPAMCodes SwiftSQLSchemes SwiftSQLBackends SwiftSQLRuntime SwiftSQLPAM PAMEntryPoints
 EMBEDDED_LIBRARIES := -lpam -lpq -lsqlite3 -lmariadb -lcrypt -lcrypto -largon2 -lm
 EMBEDDED_SHIMS := $(wildcard Sources/C*/shim.h)
 # The toolchain's Embedded Swift libraries for this machine.
@@ -93,6 +93,8 @@ $(EMBEDDED)/SwiftSQLCore.o: $(wildcard Sources/SwiftSQLCore/*.swift Sources/Swif
 	$(EMBEDDED_MODULE)
 $(EMBEDDED)/SwiftSQLSystem.o: $(wildcard Sources/SwiftSQLSystem/*.swift) $(EMBEDDED_SHIMS) $(EMBEDDED)/SwiftSQLCore.o
 	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SwiftSQLPAMCodes.o: $(wildcard Sources/SwiftSQLPAMCodes/*.swift) $(EMBEDDED_SHIMS) | deps-build
+	$(EMBEDDED_MODULE)
 $(EMBEDDED)/SwiftSQLSchemes.o: $(wildcard Sources/SwiftSQLSchemes/*.swift) $(EMBEDDED)/SwiftSQLCore.o \
   $(EMBEDDED)/SwiftSQLSystem.o
 	$(EMBEDDED_MODULE)
@@ -102,7 +104,8 @@ $(EMBEDDED)/SwiftSQLBackends.o: $(wildcard Sources/SwiftSQLBackends/*.swift) $(E
 $(EMBEDDED)/SwiftSQLRuntime.o: $(wildcard Sources/SwiftSQLRuntime/*.swift) $(EMBEDDED)/SwiftSQLSchemes.o \
   $(EMBEDDED)/SwiftSQLBackends.o
 	$(EMBEDDED_MODULE)
-$(EMBEDDED)/SwiftSQLPAM.o: $(wildcard Sources/SwiftSQLPAM/*.swift) $(EMBEDDED)/SwiftSQLRuntime.o
+$(EMBEDDED)/SwiftSQLPAM.o: $(wildcard Sources/SwiftSQLPAM/*.swift) $(EMBEDDED)/SwiftSQLRuntime.o \
+  $(EMBEDDED)/SwiftSQLPAMCodes.o
 	$(EMBEDDED_MODULE)
 $(EMBEDDED)/PAMEntryPoints.o: $(wildcard Sources/PAMEntryPoints/*.swift) $(EMBEDDED)/SwiftSQLPAM.o
 	$(EMBEDDED_MODULE)

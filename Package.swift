@@ -47,9 +47,14 @@ let package = Package(
     // The pure core: no C, no Foundation, Embedded-Swift subset.
     .target(name: "SwiftSQLCore"),
 
-    // The module's own libc calls (clocks, poll, stat, file reads, locks), in
-    // one file.
+    // The module's own libc calls (clocks, poll, stat, file reads, locks,
+    // unix sockets), in one file, which the tool, the daemon and the
+    // saslauthd client use too.
     .target(name: "SwiftSQLSystem", dependencies: ["SwiftSQLCore", "CLibC"]),
+
+    // The PAM codes' names and libpam's sentence for each (pam_strerror),
+    // for the module and the tool alike.
+    .target(name: "SwiftSQLPAMCodes", dependencies: ["CPAM"]),
 
     // Password schemes (libcrypt, libcrypto, libargon2) and database drivers
     // (libpq, sqlite3, libmariadb), each C library behind one file.
@@ -70,7 +75,9 @@ let package = Package(
     // The PAM glue: libpam boundary, the two PAM flows, the mapping to PAM_*.
     .target(
       name: "SwiftSQLPAM",
-      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLRuntime", "CLibC", "CPAM"]),
+      dependencies: [
+        "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLPAMCodes", "SwiftSQLSchemes", "SwiftSQLRuntime", "CLibC", "CPAM",
+      ]),
 
     // The module's C entry points. Only this target carries the export map,
     // `-z nodelete` and the lld choice, so nothing else (tool, tests) is
@@ -97,8 +104,8 @@ let package = Package(
     .executableTarget(
       name: "pam-swiftsql",
       dependencies: [
-        "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends", "SwiftSQLServe",
-        "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLPAMCodes", "SwiftSQLSchemes", "SwiftSQLBackends",
+        "SwiftSQLServe", "CPAM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // The daemon (`swiftsql-authd`, also run as `pam-swiftsql serve`): the

@@ -3,14 +3,13 @@
 // old password, pam_get_item,
 // pam_set_data, pam_get_data, pam_syslog). The handle is borrowed from the
 // application for one call and never owned. (The tool's direct PAM driver,
-// which uses the application side of libpam, has its own boundary file.)
+// which uses the application side of libpam, has its own boundary file;
+// both read the codes' names and pam_strerror's text from SwiftSQLPAMCodes.)
 
 import CLibC
 import CPAM
 import SwiftSQLCore
-
-/// A PAM return code.
-public typealias PAMCode = Int32
+import SwiftSQLPAMCodes
 
 /// The PAM handle of the current call.
 struct PAMHandle {
@@ -76,12 +75,6 @@ struct PAMHandle {
     var data: UnsafeRawPointer? = nil
     guard pam_get_data(raw, PAMHandle.verifiedLoginKey, &data) == PAM_SUCCESS, let data else { return nil }
     return String(cString: data.assumingMemoryBound(to: CChar.self))
-  }
-
-  /// `pam_strerror`: libpam's text for a return code.
-  static func describe(_ code: PAMCode) -> String {
-    // pam_strerror ignores its handle argument in Linux-PAM.
-    pam_strerror(nil, code).map { String(cString: $0) } ?? "PAM error \(code)"
   }
 
   /// `pam_syslog` with a fixed "%s" format (through the C shim), so the

@@ -8,6 +8,7 @@
 
 import CPAM
 import SwiftSQLCore
+import SwiftSQLPAMCodes
 import SwiftSQLRuntime
 import SwiftSQLSchemes
 import SwiftSQLSystem
@@ -79,7 +80,7 @@ public enum PAMModule {
         let (code, level) = PAMResult.of(failure)
         return (code, level, failure.reason)
       case .pam(let error):
-        return (error.code, .error, "\(error.call) failed: " + PAMHandle.describe(error.code))
+        return (error.code, .error, "\(error.call) failed: " + PAMCodes.message(for: error.code))
       }
     }
   }

@@ -4,6 +4,7 @@
 
 import CPAM
 import SwiftSQLCore
+import SwiftSQLPAMCodes
 
 enum PAMResult {
   static func of(_ failure: AuthFailure) -> (code: PAMCode, level: LogLevel) {

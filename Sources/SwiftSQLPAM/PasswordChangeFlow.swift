@@ -8,6 +8,7 @@
 
 import CPAM
 import SwiftSQLCore
+import SwiftSQLPAMCodes
 import SwiftSQLRuntime
 import SwiftSQLSchemes
 import SwiftSQLSystem

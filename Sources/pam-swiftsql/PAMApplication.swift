@@ -1,6 +1,7 @@
 // The tool's boundary to libpam's application side: every pam_* function the
 // direct PAM driver calls is wrapped here once (pam_start_confdir, pam_start,
-// pam_set_item, pam_authenticate, pam_acct_mgmt, pam_end, pam_strerror).
+// pam_set_item, pam_authenticate, pam_acct_mgmt, pam_end; a code's name and
+// pam_strerror's text are SwiftSQLPAMCodes', as the module reads them).
 // `PAMTransaction` owns the handle and ends it in deinit. Its conversation
 // answers password prompts from the SecretBytes it was given and shows the
 // module's messages on standard error.
@@ -64,27 +65,6 @@ final class PAMTransaction {
     lastStatus = pam_acct_mgmt(handle, 0)
     return lastStatus
   }
-
-  /// `pam_strerror`: libpam's sentence for a code.
-  static func message(for code: Int32) -> String {
-    pam_strerror(nil, code).map { String(cString: $0) } ?? "unknown PAM code"
-  }
-
-  /// The PAM_* name of a code.
-  static func name(for code: Int32) -> String {
-    names.first { $0.code == code }?.name ?? "PAM code \(code)"
-  }
-
-  static let names: [(code: Int32, name: String)] = [
-    (PAM_SUCCESS, "PAM_SUCCESS"), (PAM_OPEN_ERR, "PAM_OPEN_ERR"), (PAM_SYMBOL_ERR, "PAM_SYMBOL_ERR"),
-    (PAM_SERVICE_ERR, "PAM_SERVICE_ERR"), (PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR"), (PAM_BUF_ERR, "PAM_BUF_ERR"),
-    (PAM_PERM_DENIED, "PAM_PERM_DENIED"), (PAM_AUTH_ERR, "PAM_AUTH_ERR"),
-    (PAM_CRED_INSUFFICIENT, "PAM_CRED_INSUFFICIENT"), (PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL"),
-    (PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN"), (PAM_MAXTRIES, "PAM_MAXTRIES"),
-    (PAM_NEW_AUTHTOK_REQD, "PAM_NEW_AUTHTOK_REQD"), (PAM_ACCT_EXPIRED, "PAM_ACCT_EXPIRED"),
-    (PAM_CONV_ERR, "PAM_CONV_ERR"), (PAM_ABORT, "PAM_ABORT"), (PAM_MODULE_UNKNOWN, "PAM_MODULE_UNKNOWN"),
-    (PAM_IGNORE, "PAM_IGNORE"), (PAM_INCOMPLETE, "PAM_INCOMPLETE"),
-  ]
 }
 
 /// pam_start failed.

@@ -6,6 +6,7 @@
 import ArgumentParser
 import CPAM
 import SwiftSQLCore
+import SwiftSQLPAMCodes
 
 struct PAMCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -38,7 +39,7 @@ struct PAMCommand: ParsableCommand {
     switch PAMTransaction.start(service: service, user: user, password: secret, confdir: confdir) {
     case .success(let started): transaction = started
     case .failure(let error):
-      print("pam_start: \(PAMTransaction.name(for: error.code)) (\(PAMTransaction.message(for: error.code)))")
+      print("pam_start: \(PAMCodes.name(of: error.code)) (\(PAMCodes.message(for: error.code)))")
       throw ExitStatus.failure.code
     }
     if let remoteHost { transaction.setRemoteHost(remoteHost) }
@@ -55,7 +56,7 @@ struct PAMCommand: ParsableCommand {
   }
 
   private func report(_ step: String, _ code: Int32) {
-    print("\(step): \(PAMTransaction.name(for: code)) (\(PAMTransaction.message(for: code)))")
+    print("\(step): \(PAMCodes.name(of: code)) (\(PAMCodes.message(for: code)))")
   }
 
   /// The documented exit status for a PAM code.

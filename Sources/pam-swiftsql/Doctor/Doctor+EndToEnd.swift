@@ -13,6 +13,7 @@
 import CPAM
 import SaslauthdClient
 import SwiftSQLCore
+import SwiftSQLPAMCodes
 import SwiftSQLSchemes
 
 extension Doctor {
@@ -32,7 +33,7 @@ extension Doctor {
     let code: Int32
 
     var succeeded: Bool { code == PAM_SUCCESS }
-    var text: String { "\(step): \(PAMTransaction.name(for: code))\(meaning.isEmpty ? "" : " (\(meaning))")" }
+    var text: String { "\(step): \(PAMCodes.name(of: code))\(meaning.isEmpty ? "" : " (\(meaning))")" }
 
     /// What pam_swiftsql means by the code (README: What the module answers).
     var meaning: String {
