@@ -112,7 +112,11 @@ let package = Package(
     // protocols as pure parsers, then the daemon itself over the core, the
     // schemes and the drivers, with no libpam and no Foundation. CServe: the
     // libc headers of its one system boundary file.
-    .target(name: "SwiftSQLServe", dependencies: ["SaslauthdClient", "SwiftSQLCore"]),
+    .target(
+      name: "SwiftSQLServe", dependencies: ["SaslauthdClient", "SwiftSQLCore"],
+      // The latency percentiles round (Double.rounded: libm's ceil); this
+      // target imports no Glibc, whose module map would link libm for it.
+      linkerSettings: [.linkedLibrary("m")]),
     .systemLibrary(name: "CServe", path: "Sources/CServe"),
     .executableTarget(
       name: "swiftsql-authd",
