@@ -75,9 +75,13 @@ build: deps-build module tool daemon
 EMBEDDED = $(BUILD)/embedded
 EMBEDDED_SWIFTC = $(SWIFTC) -enable-experimental-feature Embedded -swift-version 6 -parse-as-library -wmo -Osize -g \
   -Xfrontend -function-sections -I $(EMBEDDED) \
-  $(patsubst %,-I Sources/%,CLibC CPAM CLibPQ CSQLite3 CLibCrypt CLibCrypto CLibArgon2 CLibMariaDB)
+  $(patsubst %,-I Sources/%,CLibC CPAM CLibPQ CSQLite3 CLibCrypt CLibCrypto CLibArgon2 CLibMariaDB CServe)
 EMBEDDED_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLPAMCodes SwiftSQLSchemes SwiftSQLBackends SwiftSQLRuntime SwiftSQLPAM PAMEntryPoints
 EMBEDDED_LIBRARIES := -lpam -lpq -lsqlite3 -lmariadb -lcrypt -lcrypto -largon2 -lm
+# The daemon's modules: the module's, less libpam's, plus the protocols.
+EMBEDDED_DAEMON_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLSchemes SwiftSQLBackends SwiftSQLRuntime SaslauthdClient \
+  SwiftSQLServe swiftsql-authd
+EMBEDDED_DAEMON_LIBRARIES := $(filter-out -lpam,$(EMBEDDED_LIBRARIES))
 EMBEDDED_SHIMS := $(wildcard Sources/C*/shim.h)
 # The toolchain's Embedded Swift libraries for this machine.
 EMBEDDED_LIBDIR = $(shell $(SWIFTC) -print-target-info | awk -F'"' '$$2 == "runtimeResourcePath" { path = $$4 } \
@@ -88,7 +92,7 @@ module: $(EMBEDDED)/pam_swiftsql.so
 
 # One object and .swiftmodule per module, named after it.
 EMBEDDED_MODULE = @mkdir -p $(EMBEDDED) && echo "swiftc (embedded) $(notdir $@)" && $(EMBEDDED_SWIFTC) \
-  -module-name $(basename $(notdir $@)) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
+  -module-name $(subst -,_,$(basename $(notdir $@))) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
 $(EMBEDDED)/SwiftSQLCore.o: $(wildcard Sources/SwiftSQLCore/*.swift Sources/SwiftSQLCore/*/*.swift) | deps-build
 	$(EMBEDDED_MODULE)
 $(EMBEDDED)/SwiftSQLSystem.o: $(wildcard Sources/SwiftSQLSystem/*.swift) $(EMBEDDED_SHIMS) $(EMBEDDED)/SwiftSQLCore.o
@@ -109,6 +113,15 @@ $(EMBEDDED)/SwiftSQLPAM.o: $(wildcard Sources/SwiftSQLPAM/*.swift) $(EMBEDDED)/S
 	$(EMBEDDED_MODULE)
 $(EMBEDDED)/PAMEntryPoints.o: $(wildcard Sources/PAMEntryPoints/*.swift) $(EMBEDDED)/SwiftSQLPAM.o
 	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SaslauthdClient.o: $(wildcard Sources/SaslauthdClient/*.swift) $(EMBEDDED)/SwiftSQLSystem.o
+	$(EMBEDDED_MODULE)
+$(EMBEDDED)/SwiftSQLServe.o: $(wildcard Sources/SwiftSQLServe/*.swift) $(EMBEDDED)/SaslauthdClient.o
+	$(EMBEDDED_MODULE)
+# The daemon's own target: its sources but main.swift (SwiftPM's entry
+# point), with Embedded/EntryPoint.swift (C's main) instead.
+$(EMBEDDED)/swiftsql-authd.o: $(filter-out %/main.swift,$(wildcard Sources/swiftsql-authd/*.swift)) \
+  Sources/swiftsql-authd/Embedded/EntryPoint.swift $(EMBEDDED)/SwiftSQLServe.o $(EMBEDDED)/SwiftSQLRuntime.o
+	$(EMBEDDED_MODULE)
 
 # lld, as for SwiftPM's build: it turns references to local symbols into
 # relative relocations (gold would leave them in .dynsym).
@@ -124,12 +137,17 @@ tool: deps-build
 	mkdir -p $(BUILD)
 	install -m 0755 $(SCRATCH)/release/pam-swiftsql $(BUILD)/pam-swiftsql
 
-# The daemon (`pam-swiftsql serve`), with SwiftPM like the tool: full Swift,
-# static Swift runtime, no Foundation (README "swiftsql-authd").
-daemon: deps-build
-	$(SWIFT) build $(RELEASE) $(SWIFT_BUILD_FLAGS) --product swiftsql-authd
-	mkdir -p $(BUILD)
-	install -m 0755 $(SCRATCH)/release/swiftsql-authd $(BUILD)/swiftsql-authd
+# The daemon (`pam-swiftsql serve`), in Embedded Swift like the module: no
+# Swift runtime to map (DESIGN.md §2, README "swiftsql-authd"), so its
+# resident memory is its own work's. SwiftPM builds the same sources in full
+# Swift (`swift build`), for nothing that ships.
+daemon: $(EMBEDDED)/swiftsql-authd
+	install -m 0755 $< $(BUILD)/swiftsql-authd
+
+$(EMBEDDED)/swiftsql-authd: $(EMBEDDED_DAEMON_MODULES:%=$(EMBEDDED)/%.o)
+	$(SWIFTC) -enable-experimental-feature Embedded -use-ld=lld -o $@ $^ \
+	  $(EMBEDDED_LIBDIR)/libswiftUnicodeDataTables.a $(EMBEDDED_DAEMON_LIBRARIES) \
+	  -Xlinker --gc-sections -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now $(MODULE_LDFLAGS)
 
 # For comparison, the module as it was built before Embedded Swift: SwiftPM's
 # dynamic library product with the whole Swift runtime linked in statically
@@ -326,7 +344,7 @@ fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz-%)
 
 # One object and .swiftmodule per module, named after it.
 FUZZ_MODULE = @mkdir -p $(FUZZ_OUT) && echo "swiftc (fuzz) $(notdir $@)" && $(FUZZ_SWIFTC) \
-  -module-name $(basename $(notdir $@)) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
+  -module-name $(subst -,_,$(basename $(notdir $@))) -emit-module-path $(basename $@).swiftmodule -c $(filter %.swift,$^) -o $@
 $(FUZZ_OUT)/SwiftSQLCore.o: $(FUZZ_SOURCES_SwiftSQLCore)
 	$(FUZZ_MODULE)
 $(FUZZ_OUT)/SwiftSQLSystem.o: $(FUZZ_SOURCES_SwiftSQLSystem) $(wildcard Sources/C*/shim.h) $(FUZZ_OUT)/SwiftSQLCore.o

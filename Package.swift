@@ -123,7 +123,10 @@ let package = Package(
       dependencies: [
         "SwiftSQLServe", "SaslauthdClient", "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLSchemes", "SwiftSQLBackends",
         "SwiftSQLRuntime", "CServe",
-      ]),
+      ],
+      // The shipped daemon is Embedded Swift, built by the Makefile with
+      // Embedded/EntryPoint.swift as its entry point instead of main.swift.
+      exclude: ["Embedded"]),
 
     // Benchmarks (not tests): bench/README.md.
     .executableTarget(

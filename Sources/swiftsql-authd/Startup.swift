@@ -10,6 +10,7 @@
 // serve.
 
 import SwiftSQLCore
+import SwiftSQLRuntime
 import SwiftSQLServe
 import SwiftSQLSystem
 

@@ -94,3 +94,39 @@ struct ModuleArtifactTests {
     #expect(size > 0 && size < 1_000_000, "stripped size \(size) bytes")
   }
 }
+
+// The daemon is built the same way (make daemon): what it maps is the C
+// libraries it uses and its own code, no Swift runtime (and so no libstdc++,
+// which the full runtime needs), which keeps its resident memory within the
+// 16 MB that issue 15 sets.
+@Suite("The built daemon")
+struct DaemonArtifactTests {
+  @Test("is Embedded Swift: no Swift runtime, libstdc++, Foundation or Dispatch linked or linked in")
+  func embedded() throws {
+    try Project.requireBuild()
+    let dynamic = try run(["readelf", "-d", ServeDaemon.binary], check: true).stdout
+    let needed = dynamic.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+    #expect(needed.contains { $0.contains("[libpq.so.5]") })
+    for line in needed {
+      for library in ["libswift", "libstdc++", "libFoundation", "libdispatch", "libpam"] {
+        #expect(!line.contains(library), "\(line)")
+      }
+    }
+    let symbols = try run(["nm", "--defined-only", ServeDaemon.binary], check: true).stdout
+    #expect(symbols.count > 1000, "the daemon is not stripped in build/, so nm can see its symbols")
+    for runtime in ["swift_conformsToProtocol", "swift_getTypeByMangledName", "swift_dynamicCast"] {
+      #expect(!symbols.contains(" \(runtime)"), "\(runtime): the full Swift runtime is linked in")
+    }
+  }
+
+  @Test("runs in an empty environment, its arguments read by C's main")
+  func runs() throws {
+    try Project.requireBuild()
+    let version = try run(["/usr/bin/env", "-i", ServeDaemon.binary, "--version"], environment: [:])
+    #expect(version.status == 0)
+    #expect(version.stdout.hasPrefix("swiftsql-authd "))
+    let unknown = try run(["/usr/bin/env", "-i", ServeDaemon.binary, "--workers", "0"], environment: [:])
+    #expect(unknown.status == 2, "\(unknown.stderr)")
+    #expect(unknown.stderr.contains("--workers"), "\(unknown.stderr)")
+  }
+}
