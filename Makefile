@@ -28,7 +28,8 @@ SWIFT_BUILD_FLAGS ?=
 # passes the hardening linker flags here.
 MODULE_LDFLAGS ?=
 
-BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev libssl-dev libargon2-dev libmariadb-dev
+BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev libssl-dev libargon2-dev libsodium-dev \
+  libmariadb-dev
 DEMO_DEPS := sasl2-bin sqlite3 whois
 # libpam-mysql: the real pam_mysql that PamMySQLSideBySideTests runs beside
 # the module; openssl: the certificates of the MariaDB TLS test; argon2: the
@@ -75,9 +76,9 @@ build: deps-build module tool daemon
 EMBEDDED = $(BUILD)/embedded
 EMBEDDED_SWIFTC = $(SWIFTC) -enable-experimental-feature Embedded -swift-version 6 -parse-as-library -wmo -Osize -g \
   -Xfrontend -function-sections -I $(EMBEDDED) \
-  $(patsubst %,-I Sources/%,CLibC CPAM CLibPQ CSQLite3 CLibCrypt CLibCrypto CLibArgon2 CLibMariaDB CServe)
+  $(patsubst %,-I Sources/%,CLibC CPAM CLibPQ CSQLite3 CLibCrypt CLibCrypto CLibArgon2 CLibSodium CLibMariaDB CServe)
 EMBEDDED_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLPAMCodes SwiftSQLSchemes SwiftSQLBackends SwiftSQLRuntime SwiftSQLPAM PAMEntryPoints
-EMBEDDED_LIBRARIES := -lpam -lpq -lsqlite3 -lmariadb -lcrypt -lcrypto -largon2 -lm
+EMBEDDED_LIBRARIES := -lpam -lpq -lsqlite3 -lmariadb -lcrypt -lcrypto -largon2 -lsodium -lm
 # The daemon's modules: the module's, less libpam's, plus the protocols.
 EMBEDDED_DAEMON_MODULES := SwiftSQLCore SwiftSQLSystem SwiftSQLSchemes SwiftSQLBackends SwiftSQLRuntime SaslauthdClient \
   SwiftSQLServe swiftsql-authd
@@ -293,7 +294,7 @@ bench-loadgen: deps-bench
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/sasl_client $(LOADGEN_SRC)/sasl_client.c $(LOADGEN_SRC)/harness.c
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $(LOADGEN)/dovecot_auth $(LOADGEN_SRC)/dovecot_auth.c $(LOADGEN_SRC)/harness.c
 	$(BENCH_CC) $(BENCH_CFLAGS) -I/usr/include/postgresql -o $(LOADGEN)/raw_libpq $(LOADGEN_SRC)/raw_libpq.c \
-	  $(LOADGEN_SRC)/harness.c -lpq -lcrypt -largon2 -lcrypto
+	  $(LOADGEN_SRC)/harness.c -lpq -lcrypt -lsodium -lcrypto
 	$(BENCH_CC) $(BENCH_CFLAGS) $(CONVERSATION) -o $(LOADGEN)/first_login $(LOADGEN_SRC)/first_login.c -lpam
 
 bench: deps-bench module daemon bench-loadgen
@@ -326,7 +327,8 @@ FUZZ_TARGETS ?= login query-template config connection-string hash-string payloa
   serve-saslauthd serve-dovecot
 FUZZ_OUT = $(BUILD)/fuzz
 FUZZ_SWIFTC = $(SWIFTC) -swift-version 6 -parse-as-library -wmo -O -g -sanitize=fuzzer,address \
-  -I $(FUZZ_OUT) -I Sources/CLibC -I Sources/CLibCrypt -I Sources/CLibCrypto -I Sources/CLibArgon2
+  -I $(FUZZ_OUT) -I Sources/CLibC -I Sources/CLibCrypt -I Sources/CLibCrypto -I Sources/CLibArgon2 \
+  -I Sources/CLibSodium
 FUZZ_OBJECTS = $(FUZZ_OUT)/SwiftSQLCore.o $(FUZZ_OUT)/SwiftSQLSystem.o $(FUZZ_OUT)/SwiftSQLSchemes.o \
   $(FUZZ_OUT)/SaslauthdClient.o $(FUZZ_OUT)/SwiftSQLServe.o
 FUZZ_SOURCES_SwiftSQLCore := $(wildcard Sources/SwiftSQLCore/*.swift Sources/SwiftSQLCore/*/*.swift)
@@ -358,7 +360,7 @@ $(FUZZ_OUT)/SwiftSQLServe.o: $(FUZZ_SOURCES_SwiftSQLServe) $(FUZZ_OUT)/SwiftSQLC
 
 $(FUZZ_OUT)/fuzz-%: fuzz/Targets/%.swift fuzz/Support/Harness.swift $(FUZZ_OBJECTS)
 	$(FUZZ_SWIFTC) -use-ld=lld -module-name fuzz_$(subst -,_,$*) fuzz/Support/Harness.swift $< $(FUZZ_OBJECTS) \
-	  -lcrypt -lcrypto -largon2 -o $@
+	  -lcrypt -lcrypto -largon2 -lsodium -o $@
 
 # The build in FUZZ_JOBS jobs even without make -j: it is most of the smoke
 # run's time in make check.

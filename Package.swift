@@ -42,6 +42,7 @@ let package = Package(
     .systemLibrary(name: "CLibCrypt", path: "Sources/CLibCrypt"),
     .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
     .systemLibrary(name: "CLibArgon2", path: "Sources/CLibArgon2"),
+    .systemLibrary(name: "CLibSodium", path: "Sources/CLibSodium"),
     .systemLibrary(name: "CLibMariaDB", path: "Sources/CLibMariaDB"),
 
     // The pure core: no C, no Foundation, Embedded-Swift subset.
@@ -56,11 +57,14 @@ let package = Package(
     // for the module and the tool alike.
     .target(name: "SwiftSQLPAMCodes", dependencies: ["CPAM"]),
 
-    // Password schemes (libcrypt, libcrypto, libargon2) and database drivers
-    // (libpq, sqlite3, libmariadb), each C library behind one file.
+    // Password schemes (libcrypt, libcrypto, libargon2, libsodium) and
+    // database drivers (libpq, sqlite3, libmariadb), each C library behind
+    // one file.
     .target(
       name: "SwiftSQLSchemes",
-      dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibC", "CLibCrypt", "CLibCrypto", "CLibArgon2"]),
+      dependencies: [
+        "SwiftSQLCore", "SwiftSQLSystem", "CLibC", "CLibCrypt", "CLibCrypto", "CLibArgon2", "CLibSodium",
+      ]),
     .target(
       name: "SwiftSQLBackends",
       dependencies: ["SwiftSQLCore", "SwiftSQLSystem", "CLibC", "CLibPQ", "CSQLite3", "CLibMariaDB"]),
@@ -131,7 +135,7 @@ let package = Package(
     // Benchmarks (not tests): bench/README.md.
     .executableTarget(
       name: "scheme-bench",
-      dependencies: ["SwiftSQLSchemes", "SwiftSQLCore", "CLibCrypt", "CLibCrypto", "CLibArgon2"],
+      dependencies: ["SwiftSQLSchemes", "SwiftSQLCore", "CLibCrypt", "CLibCrypto", "CLibSodium"],
       path: "bench/SchemeBench"),
 
     // Tests: the core's unit tests use fakes; everything else runs the real

@@ -52,6 +52,12 @@ struct MalformedTests {
     Malformed("$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ", "cannot be read"),
     Malformed("{ARGON2ID}$argon2i$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "is not a ARGON2ID string"),
     Malformed("{ARGON2ID}$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$!!!!", "libargon2"),
+    // In libsodium's form but for one field: the reference library reads
+    // them and says what is wrong, where libsodium would only say "no".
+    Malformed("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA!!", "libargon2"),
+    Malformed("$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", "libargon2"),
+    Malformed("$argon2i$v=19$m=8,t=0,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "libargon2"),
+    Malformed("$argon2i$v=19$m=8,t=1,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "libargon2"),
     Malformed("{PBKDF2}$1$salt$99999999$" + String(repeating: "a", count: 40), "99999999 rounds are outside"),
     Malformed("{PBKDF2}$1$salt$5000$abcd", "is not $1$salt$rounds$"),
     Malformed(

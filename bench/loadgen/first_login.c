@@ -132,9 +132,17 @@ static int libpq_mode(const char *conninfo, const char *user, const char *domain
   verify_functions functions = {0};
   switch (verify_classify(stored, &payload)) {
   case VERIFY_CRYPT: *(void **)&functions.crypt_rn = symbol(load("libcrypt.so.1"), "crypt_rn"); break;
-  case VERIFY_ARGON2ID:
-    *(void **)&functions.argon2id_verify = symbol(load("libargon2.so.1"), "argon2id_verify");
+  case VERIFY_ARGON2ID: {
+    void *sodium = load("libsodium.so.23");
+    int (*sodium_init)(void);
+    *(void **)&sodium_init = symbol(sodium, "sodium_init");
+    if (sodium_init() < 0) {
+      fprintf(stderr, "first_login: sodium_init failed\n");
+      return 1;
+    }
+    *(void **)&functions.argon2id_str_verify = symbol(sodium, "crypto_pwhash_argon2id_str_verify");
     break;
+  }
   case VERIFY_SSHA256: *(void **)&functions.sha256 = symbol(load("libcrypto.so.3"), "SHA256"); break;
   default: fprintf(stderr, "first_login: unknown stored value\n"); return 1;
   }

@@ -8,7 +8,7 @@
 #include "harness.h"
 #include "verify.h"
 
-#include <argon2.h>
+#include <sodium.h>
 #include <crypt.h>
 #include <libpq-fe.h>
 #include <openssl/sha.h>
@@ -60,7 +60,11 @@ int main(int argc, char **argv) {
   harness_options options;
   harness_defaults(&options);
   functions.crypt_rn = crypt_rn_adapter;
-  functions.argon2id_verify = argon2id_verify;
+  if (sodium_init() < 0) {
+    fprintf(stderr, "raw_libpq: sodium_init failed\n");
+    return 1;
+  }
+  functions.argon2id_str_verify = crypto_pwhash_argon2id_str_verify;
   functions.sha256 = SHA256;
   int c;
   while ((c = getopt(argc, argv, "C:p:" HARNESS_OPTSTRING)) != -1) {

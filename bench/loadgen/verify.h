@@ -1,7 +1,8 @@
 /* The C libraries' own verification of a stored value, for the floor rows
  * (raw_libpq, first_login): crypt_rn + strcmp for crypt(3) strings
- * ({MD5-CRYPT}, {SHA512-CRYPT}, bare $1$/$6$), argon2id_verify for
- * {ARGON2ID}, and SHA-256 over password ‖ salt for {SSHA256}. The functions
+ * ({MD5-CRYPT}, {SHA512-CRYPT}, bare $1$/$6$), libsodium's
+ * crypto_pwhash_argon2id_str_verify for {ARGON2ID} (after sodium_init, as the
+ * module and Dovecot verify them), and SHA-256 over password ‖ salt for {SSHA256}. The functions
  * are reached through pointers, so that first_login can load the libraries
  * with dlopen (timed) and raw_libpq can link them. */
 #ifndef BENCH_VERIFY_H
@@ -13,8 +14,8 @@
 typedef struct {
   /* libcrypt */
   char *(*crypt_rn)(const char *phrase, const char *setting, void *data, int size);
-  /* libargon2 */
-  int (*argon2id_verify)(const char *encoded, const void *pwd, size_t pwdlen);
+  /* libsodium */
+  int (*argon2id_str_verify)(const char *encoded, const char *password, unsigned long long length);
   /* libcrypto: SHA256() */
   unsigned char *(*sha256)(const unsigned char *data, size_t count, unsigned char *md);
 } verify_functions;
@@ -79,7 +80,7 @@ static inline int verify_password(const verify_functions *f, void *crypt_data, c
     return strcmp(out, payload) == 0;
   }
   case VERIFY_ARGON2ID:
-    return f->argon2id_verify(payload, password, strlen(password)) == 0;
+    return f->argon2id_str_verify(payload, password, strlen(password)) == 0;
   case VERIFY_SSHA256: {
     unsigned char raw[256], input[512], digest[32];
     int n = verify_base64_decode(payload, raw, sizeof raw);
