@@ -7,6 +7,7 @@ the size of the .so."""
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -379,25 +380,43 @@ class Measure:
         # Through saslauthd (rows b and e): one saslauthd -n 1 -d under
         # callgrind per service and count, the same subtraction.
         sasl_few, sasl_many = (5, 25) if self.args.quick else (10, 60)
+        def sasl_profile(key, service, count, attempt):
+            """One saslauthd -n 1 -d under callgrind for `count` logins; False
+            when it hung (valgrind has been seen, once, to sit in a futex
+            with SIGTERM blocked: 2026-12-05), killed then."""
+            folder = os.path.join(directory, f"saslauthd-{key}-{count}-{attempt}")
+            os.mkdir(folder)
+            path = os.path.join(directory, f"{key}.{count}")
+            with open(os.path.join(folder, "log"), "wb") as output:
+                # A session of its own: saslauthd signals its process group on exit.
+                daemon = subprocess.Popen(
+                    ["valgrind", "--tool=callgrind", f"--callgrind-out-file={path}", "saslauthd", "-a", "pam",
+                     "-r", "-n", "1", "-d", "-m", folder], stdout=output, stderr=output, start_new_session=True)
+            finished = False
+            try:
+                wait_until("saslauthd under callgrind", lambda: os.path.exists(os.path.join(folder, "mux")), 60)
+                run([self.tool("sasl_client"), "-f", os.path.join(folder, "mux"), "-s", service, "-p", PASSWORD,
+                     "-D", scheme.domain, "-d", "0", "-w", "0", "-W", "2", "-m", str(count), "-M", "600"],
+                    timeout=900)
+                finished = True
+            except (BenchError, subprocess.SubprocessError) as error:
+                log(f"  saslauthd under callgrind ({key}, {count} logins, attempt {attempt}): {error}")
+            finally:
+                daemon.terminate()
+                try:
+                    daemon.wait(60)
+                except subprocess.TimeoutExpired:
+                    log(f"  saslauthd under callgrind ({key}, {count} logins) did not stop: killed")
+                    os.killpg(daemon.pid, signal.SIGKILL)
+                    daemon.wait(60)
+                    finished = False
+            files[key, count] = path
+            return finished
+
         for key, service in [("b-sasl", "bench-permit"), ("e-sasl", f"bench-swiftsql-{scheme.slug}")]:
             for count in (sasl_few, sasl_many):
-                folder = os.path.join(directory, f"saslauthd-{key}-{count}")
-                os.mkdir(folder)
-                path = os.path.join(directory, f"{key}.{count}")
-                with open(os.path.join(folder, "log"), "wb") as output:
-                    # A session of its own: saslauthd signals its process group on exit.
-                    daemon = subprocess.Popen(
-                        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={path}", "saslauthd", "-a", "pam",
-                         "-r", "-n", "1", "-d", "-m", folder], stdout=output, stderr=output, start_new_session=True)
-                try:
-                    wait_until("saslauthd under callgrind", lambda: os.path.exists(os.path.join(folder, "mux")), 60)
-                    run([self.tool("sasl_client"), "-f", os.path.join(folder, "mux"), "-s", service, "-p", PASSWORD,
-                         "-D", scheme.domain, "-d", "0", "-w", "0", "-W", "2", "-m", str(count), "-M", "600"],
-                        timeout=900)
-                finally:
-                    daemon.terminate()
-                    daemon.wait(60)
-                files[key, count] = path
+                if not any(sasl_profile(key, service, count, attempt) for attempt in (1, 2, 3)):
+                    raise BenchError(f"saslauthd under callgrind ({key}, {count} logins) failed three times")
 
         def annotate(path, inclusive):
             command = ["callgrind_annotate", "--threshold=100", "--auto=no"] + (
