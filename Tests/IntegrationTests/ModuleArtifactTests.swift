@@ -8,13 +8,18 @@
 import Foundation
 import Testing
 
+/// The NEEDED lines of `readelf -d` for a built file.
+func neededLibraries(_ path: String) throws -> [Substring] {
+  let dynamic = try run(["readelf", "-d", path], check: true).stdout
+  return dynamic.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+}
+
 @Suite("The built module")
 struct ModuleArtifactTests {
   @Test("needs no Swift runtime, Foundation or Dispatch library")
   func dependencies() throws {
     try Project.requireBuild()
-    let dynamic = try run(["readelf", "-d", Project.module], check: true).stdout
-    let needed = dynamic.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+    let needed = try neededLibraries(Project.module)
     #expect(!needed.isEmpty)
     for line in needed {
       #expect(!line.contains("libswift"), "\(line)")
@@ -104,8 +109,7 @@ struct DaemonArtifactTests {
   @Test("is Embedded Swift: no Swift runtime, libstdc++, Foundation or Dispatch linked or linked in")
   func embedded() throws {
     try Project.requireBuild()
-    let dynamic = try run(["readelf", "-d", ServeDaemon.binary], check: true).stdout
-    let needed = dynamic.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+    let needed = try neededLibraries(ServeDaemon.binary)
     #expect(needed.contains { $0.contains("[libpq.so.5]") })
     for line in needed {
       for library in ["libswift", "libstdc++", "libFoundation", "libdispatch", "libpam"] {
