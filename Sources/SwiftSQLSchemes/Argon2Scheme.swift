@@ -108,7 +108,7 @@ struct Argon2Parameters {
   /// Whether libsodium reads this string as the reference library does, so
   /// that its one failure code is a wrong password: what its decoder and
   /// its checks accept (checked against libargon2 over variants, versions,
-  /// costs, lanes, salt and hash lengths: LibSodiumTests).
+  /// costs, lanes, salt and hash lengths: Argon2LibraryTests).
   func libsodiumReads(_ variant: Argon2Variant) -> Bool {
     guard variant == .id || variant == .i, isVersion19, hasPlainParameters else { return false }
     guard let saltLength, let hashLength, saltLength >= 8, hashLength >= 16 else { return false }

@@ -1,9 +1,10 @@
 // The boundary to libsodium: its Argon2 string verifiers, wrapped here once.
 // libsodium picks SSSE3, AVX2 or AVX-512 code for the processor in
 // sodium_init; Debian's libargon2 is built portable, and verifies the same
-// string about 1.6 times slower (bench/README.md). Argon2Scheme sends here
-// only the strings libsodium is known to read (Argon2Parameters.library):
-// then its one failure code means a wrong password.
+// string about 1.6 times slower (README, the swiftsql-authd bench). Argon2Scheme
+// sends here only the strings libsodium is known to read
+// (Argon2Parameters.libsodiumReads): then its one failure code means a wrong
+// password.
 
 import CLibSodium
 
