@@ -33,7 +33,8 @@ BUILD_DEPS := libpam0g-dev libpq-dev libsqlite3-dev libcrypt-dev libssl-dev liba
 DEMO_DEPS := sasl2-bin sqlite3 whois
 # libpam-mysql: the real pam_mysql that PamMySQLSideBySideTests runs beside
 # the module; openssl: the certificates of the MariaDB TLS test; argon2: the
-# reference tool, for Argon2 rows of chosen cost; fail2ban: fail2ban-regex,
+# reference tool, for Argon2 rows of chosen cost and the strings of
+# Argon2LibraryTests; fail2ban: fail2ban-regex,
 # which reads the module's failure lines through the shipped filter;
 # pamtester: the password change and session calls of PasswordChangeTests.
 TEST_DEPS := postgresql sasl2-bin sqlite3 whois dovecot-core strace procps binutils gcc libc6-dev libpam0g-dev python3 \

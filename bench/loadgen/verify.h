@@ -2,9 +2,10 @@
  * (raw_libpq, first_login): crypt_rn + strcmp for crypt(3) strings
  * ({MD5-CRYPT}, {SHA512-CRYPT}, bare $1$/$6$), libsodium's
  * crypto_pwhash_argon2id_str_verify for {ARGON2ID} (after sodium_init, as the
- * module and Dovecot verify them), and SHA-256 over password ‖ salt for {SSHA256}. The functions
- * are reached through pointers, so that first_login can load the libraries
- * with dlopen (timed) and raw_libpq can link them. */
+ * module and Dovecot verify them), and SHA-256 over password ‖ salt for
+ * {SSHA256}. The functions are reached through pointers, so that
+ * first_login can load the libraries with dlopen (timed) and raw_libpq can
+ * link them. */
 #ifndef BENCH_VERIFY_H
 #define BENCH_VERIFY_H
 
