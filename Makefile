@@ -125,13 +125,17 @@ $(EMBEDDED)/swiftsql-authd.o: $(filter-out %/main.swift,$(wildcard Sources/swift
   Sources/swiftsql-authd/Embedded/EntryPoint.swift $(EMBEDDED)/SwiftSQLServe.o $(EMBEDDED)/SwiftSQLRuntime.o
 	$(EMBEDDED_MODULE)
 
-# lld, as for SwiftPM's build: it turns references to local symbols into
-# relative relocations (gold would leave them in .dynsym).
+# The link of the module and of the daemon: lld, as for SwiftPM's build (it
+# turns references to local symbols into relative relocations, where gold
+# would leave them in .dynsym), the objects and the Unicode tables, then the
+# caller's C libraries and flags, then EMBEDDED_LINK_END: unused sections
+# dropped, full RELRO, and the packager's flags last.
+EMBEDDED_LINK = $(SWIFTC) -enable-experimental-feature Embedded -use-ld=lld -o $@ $(filter %.o,$^) \
+  $(EMBEDDED_LIBDIR)/libswiftUnicodeDataTables.a
+EMBEDDED_LINK_END = -Xlinker --gc-sections -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now $(MODULE_LDFLAGS)
 $(EMBEDDED)/pam_swiftsql.so: $(EMBEDDED_MODULES:%=$(EMBEDDED)/%.o) Sources/PAMEntryPoints/exports.map
-	$(SWIFTC) -enable-experimental-feature Embedded -emit-library -use-ld=lld -o $@ $(filter %.o,$^) \
-	  $(EMBEDDED_LIBDIR)/libswiftUnicodeDataTables.a $(EMBEDDED_LIBRARIES) \
-	  -Xlinker --gc-sections -Xlinker --version-script=Sources/PAMEntryPoints/exports.map \
-	  -Xlinker -z -Xlinker nodelete -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now $(MODULE_LDFLAGS)
+	$(EMBEDDED_LINK) $(EMBEDDED_LIBRARIES) -emit-library \
+	  -Xlinker --version-script=Sources/PAMEntryPoints/exports.map -Xlinker -z -Xlinker nodelete $(EMBEDDED_LINK_END)
 
 # The tool, with SwiftPM (full Swift, static Swift runtime).
 tool: deps-build
@@ -147,9 +151,7 @@ daemon: $(EMBEDDED)/swiftsql-authd
 	install -m 0755 $< $(BUILD)/swiftsql-authd
 
 $(EMBEDDED)/swiftsql-authd: $(EMBEDDED_DAEMON_MODULES:%=$(EMBEDDED)/%.o)
-	$(SWIFTC) -enable-experimental-feature Embedded -use-ld=lld -o $@ $^ \
-	  $(EMBEDDED_LIBDIR)/libswiftUnicodeDataTables.a $(EMBEDDED_DAEMON_LIBRARIES) \
-	  -Xlinker --gc-sections -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now $(MODULE_LDFLAGS)
+	$(EMBEDDED_LINK) $(EMBEDDED_DAEMON_LIBRARIES) $(EMBEDDED_LINK_END)
 
 # For comparison, the module as it was built before Embedded Swift: SwiftPM's
 # dynamic library product with the whole Swift runtime linked in statically

@@ -14,6 +14,18 @@ func neededLibraries(_ path: String) throws -> [Substring] {
   return dynamic.split(separator: "\n").filter { $0.contains("(NEEDED)") }
 }
 
+/// The libraries of the full Swift runtime, which neither built file may need.
+let swiftRuntimeLibraries = ["libswift", "libFoundation", "libdispatch", "libBlocksRuntime"]
+
+/// Records an issue for each NEEDED line that names one of `libraries`.
+func expectNone(of libraries: [String], in needed: [Substring]) {
+  for line in needed {
+    for library in libraries {
+      #expect(!line.contains(library), "\(line)")
+    }
+  }
+}
+
 @Suite("The built module")
 struct ModuleArtifactTests {
   @Test("needs no Swift runtime, Foundation or Dispatch library")
@@ -21,12 +33,7 @@ struct ModuleArtifactTests {
     try Project.requireBuild()
     let needed = try neededLibraries(Project.module)
     #expect(!needed.isEmpty)
-    for line in needed {
-      #expect(!line.contains("libswift"), "\(line)")
-      #expect(!line.contains("libFoundation"), "\(line)")
-      #expect(!line.contains("libdispatch"), "\(line)")
-      #expect(!line.contains("libBlocksRuntime"), "\(line)")
-    }
+    expectNone(of: swiftRuntimeLibraries, in: needed)
     #expect(needed.contains { $0.contains("[libpam.so.0]") })
   }
 
@@ -111,11 +118,7 @@ struct DaemonArtifactTests {
     try Project.requireBuild()
     let needed = try neededLibraries(ServeDaemon.binary)
     #expect(needed.contains { $0.contains("[libpq.so.5]") })
-    for line in needed {
-      for library in ["libswift", "libstdc++", "libFoundation", "libdispatch", "libpam"] {
-        #expect(!line.contains(library), "\(line)")
-      }
-    }
+    expectNone(of: swiftRuntimeLibraries + ["libstdc++", "libpam"], in: needed)
     let symbols = try run(["nm", "--defined-only", ServeDaemon.binary], check: true).stdout
     #expect(symbols.count > 1000, "the daemon is not stripped in build/, so nm can see its symbols")
     for runtime in ["swift_conformsToProtocol", "swift_getTypeByMangledName", "swift_dynamicCast"] {
