@@ -18,7 +18,9 @@ extension Daemon {
 
     // The event loop's own.
     var saslauthd = SaslauthdSession()
-    /// The epoll events asked for now.
+    /// Whether epoll watches it (a saslauthd request read whole at once
+    /// never is), and the events asked for now.
+    var watched = false
     var reading = true
     var writing = false
     var parked = 0

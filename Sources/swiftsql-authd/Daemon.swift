@@ -214,13 +214,18 @@ final class Daemon {
     while listening && openConnections < options.maximumConnections {
       switch ServeSystem.accept(listener.descriptor) {
       case .connection(let descriptor):
-        if let connection = open(descriptor, listener.role), connection.role == .saslauthd {
-          // The client writes its request right after connecting: often it
-          // is there already, and one recv saves a round through epoll.
-          read(connection)
-          if let waiting = lookup(connection.token), waiting.reading, waiting.timer == nil {
-            setTimer(waiting, .request)
-          }
+        guard listener.role == .saslauthd else {
+          open(descriptor, listener.role)
+          continue
+        }
+        // The client writes its request right after connecting: mostly it
+        // is there already, whole, and the connection is answered without
+        // ever being watched (no epoll_ctl at all). Only one that is not
+        // whole after this first read is watched, with its deadline.
+        guard let connection = open(descriptor, .saslauthd, watch: false) else { continue }
+        read(connection)
+        if let waiting = lookup(connection.token), watch(waiting), waiting.reading, waiting.timer == nil {
+          setTimer(waiting, .request)
         }
       case .none: return
       case .exhausted(let error):
@@ -236,8 +241,10 @@ final class Daemon {
     updateListeners()
   }
 
+  /// A new connection; watched by epoll unless `watch` is false (then
+  /// `watch(_:)` must follow if it stays open).
   @discardableResult
-  private func open(_ descriptor: Int32, _ role: Role, reading: Bool = true) -> Connection? {
+  private func open(_ descriptor: Int32, _ role: Role, reading: Bool = true, watch: Bool = true) -> Connection? {
     let slot: Int
     if let free = freeSlots.popLast() {
       slot = free
@@ -254,11 +261,7 @@ final class Daemon {
     openConnections += 1
     status.connections = openConnections
     status.connectionsTotal += 1
-    if case .failure(let error) = poller.add(descriptor, events: connection.events, token: token) {
-      ServeLog.error("cannot watch a connection: \(error.message)")
-      close(connection)
-      return nil
-    }
+    if watch && !self.watch(connection) { return nil }
     switch role {
     case .saslauthd:
       // The deadline is set by acceptAll when the first read is not the
@@ -280,6 +283,20 @@ final class Daemon {
     return lookup(token)
   }
 
+  /// Has epoll watch the connection for the events it wants now, if it is
+  /// not watched yet; false (and the connection closed) when that fails.
+  private func watch(_ connection: Connection) -> Bool {
+    guard !connection.watched else { return true }
+    if case .failure(let error) = poller.add(connection.descriptor, events: connection.events, token: connection.token)
+    {
+      ServeLog.error("cannot watch a connection: \(error.message)")
+      close(connection)
+      return false
+    }
+    connection.watched = true
+    return true
+  }
+
   private func close(_ connection: Connection) {
     guard release(connection) else { return }
     connection.closeDescriptor()
@@ -292,7 +309,7 @@ final class Daemon {
   private func release(_ connection: Connection) -> Bool {
     let slot = Int(connection.token & 0xFFFF_FFFF)
     guard slot < connections.count, connections[slot] === connection else { return false }
-    poller.remove(connection.descriptor)
+    if connection.watched { poller.remove(connection.descriptor) }
     connection.saslauthd.wipe()
     connections[slot] = nil
     freeSlots.append(slot)
@@ -326,7 +343,8 @@ final class Daemon {
     let before = connection.events
     if let reading { connection.reading = reading }
     if let writing { connection.writing = writing }
-    if connection.events != before {
+    // An unwatched connection is watched later with the events it wants then.
+    if connection.watched && connection.events != before {
       poller.modify(connection.descriptor, events: connection.events, token: connection.token)
     }
   }
@@ -433,17 +451,20 @@ final class Daemon {
   // MARK: - Jobs
 
   private func enqueue(_ job: LoginJob, for connection: Connection?) {
-    if !parked.isEmpty || !workers.submit(job) {
-      parked.append(job)
-      // Back-pressure: read no more from it, accept no one, until there is room.
-      if let connection {
-        connection.parked += 1
-        setInterest(connection, reading: false)
-      }
-      updateListeners()
+    // The depth comes back from the submit: asking the pool again would
+    // take its lock while the worker just woken wants it.
+    if parked.isEmpty, let queued = workers.submit(job) {
+      status.queuePeak = max(status.queuePeak, queued)
+      return
     }
-    let load = workers.load
-    status.queuePeak = max(status.queuePeak, load.queued + parked.count)
+    parked.append(job)
+    // Back-pressure: read no more from it, accept no one, until there is room.
+    if let connection {
+      connection.parked += 1
+      setInterest(connection, reading: false)
+    }
+    updateListeners()
+    status.queuePeak = max(status.queuePeak, workers.load.queued + parked.count)
   }
 
   /// Moves parked jobs into the queue while it has room.
@@ -454,7 +475,7 @@ final class Daemon {
         _ = parked.removeFirst()
         continue
       }
-      guard workers.submit(job) else { break }
+      guard workers.submit(job) != nil else { break }
       _ = parked.removeFirst()
       if let connection {
         connection.parked -= 1

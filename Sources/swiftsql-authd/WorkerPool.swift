@@ -36,14 +36,18 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Queues a job; false when the queue is full.
-  func submit(_ job: LoginJob) -> Bool {
-    monitor.withLock {
-      guard queue.count < capacity else { return false }
+  /// Queues a job; the jobs queued then, with it, or nil when the queue
+  /// is full.
+  func submit(_ job: LoginJob) -> Int? {
+    let queued = monitor.withLock { () -> Int? in
+      guard queue.count < capacity else { return nil }
       queue.append(job)
-      monitor.signal()
-      return true
+      return queue.count
     }
+    // Signalled after the unlock, so that the worker it wakes does not
+    // find the lock still held and sleep again on it.
+    if queued != nil { monitor.signal() }
+    return queued
   }
 
   /// The results so far (the event loop, after the wakeup).
