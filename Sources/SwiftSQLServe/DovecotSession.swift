@@ -19,8 +19,9 @@
 // other than the login is refused) and LOGIN ("Username:", "Password:").
 // A connection carries any number of logins, one after another or several
 // at once by id. What the client gets wrong in the protocol itself (no
-// VERSION first, a duplicate id, a line over 16 KB) closes the connection,
-// as Dovecot does; a bad login gets a FAIL and the connection stays.
+// VERSION first, a duplicate id, a CANCEL without an id, a line over 16 KB)
+// closes the connection, as Dovecot does; a bad login gets a FAIL and the
+// connection stays. Ids are decimal numbers with any leading zeros.
 //
 // Pure: the event loop feeds it bytes and acts on the events it returns.
 // The buffer holds base64 passwords; `wipe` overwrites it.
@@ -233,7 +234,13 @@ public struct DovecotSession {
     case (.ready, "AUTH"): begin(fields, into: &events)
     case (.ready, "CONT"): proceed(fields, into: &events)
     case (.ready, "CANCEL"):
-      if fields.count >= 2, let id = DovecotSession.number(fields[1]), let state = pending[id] {
+      // An id no login has is ignored; no id at all closes, as Dovecot's
+      // auth_client_cancel does ("broken CANCEL").
+      guard fields.count >= 2, let id = DovecotSession.number(fields[1]) else {
+        events.append(.close("a broken CANCEL line"))
+        return
+      }
+      if let state = pending[id] {
         if case .verifying = state { pending[id] = .cancelled } else { pending[id] = nil }
       }
     case (.ready, _):
@@ -408,15 +415,17 @@ public struct DovecotSession {
 
   // MARK: - Encoding
 
-  /// A decimal number of at most 10 digits that fits UInt32.
+  /// A decimal number that fits UInt32, any leading zeros allowed (as
+  /// Dovecot's str_to_uint reads ids and versions).
   static func number(_ bytes: [UInt8]) -> UInt32? {
-    guard !bytes.isEmpty, bytes.count <= 10 else { return nil }
+    guard !bytes.isEmpty else { return nil }
     var value: UInt64 = 0
     for byte in bytes {
       guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
       value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
+      if value > UInt64(UInt32.max) { return nil }
     }
-    return value <= UInt64(UInt32.max) ? UInt32(value) : nil
+    return UInt32(value)
   }
 
   static func base64(_ bytes: [UInt8]) -> [UInt8]? {

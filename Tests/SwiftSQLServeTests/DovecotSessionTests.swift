@@ -222,6 +222,36 @@ struct DovecotSessionTests {
     #expect(session.isIdle)
   }
 
+  // The fuzzer's oracle once looked for the text "CANCEL\t1" and missed
+  // this (fuzz/regressions/serve-dovecot/cancel-id-leading-zero). Dovecot
+  // reads the id with str_to_uint, which takes leading zeros; so do we.
+  @Test("ids are decimal numbers, leading zeros allowed; CANCEL 01 is login 1")
+  func cancelIdAsNumber() {
+    var session = ready()
+    #expect(feed(&session, "AUTH\t1\tPLAIN\tservice=smtp\tresp=\(base64("\u{0}a@b.c\u{0}pw"))\n").count == 1)
+    #expect(feed(&session, "CANCEL\t01\n").isEmpty)
+    #expect(session.answer(1, .ok(user: "a@b.c")) == nil)
+    #expect(feed(&session, "AUTH\t2\tPLAIN\tservice=smtp\tresp=\(base64("\u{0}a@b.c\u{0}pw"))\n").count == 1)
+    // Tab-escaped as every field: a lone \001 at the end is dropped.
+    #expect(feed(&session, "CANCEL\t2\u{1}\n").isEmpty)
+    #expect(session.answer(2, .ok(user: "a@b.c")) == nil)
+    #expect(session.isIdle)
+    // Any number of leading zeros; the largest id is 4294967295.
+    #expect(feed(&session, "AUTH\t000000000003\tLOGIN\tservice=smtp\n") == ["send:CONT\t3\tVXNlcm5hbWU6\n"])
+    #expect(feed(&session, "CANCEL\t3\n").isEmpty)
+    #expect(feed(&session, "AUTH\t4294967295\tLOGIN\tservice=smtp\n") == ["send:CONT\t4294967295\tVXNlcm5hbWU6\n"])
+    #expect(feed(&session, "AUTH\t4294967296\tLOGIN\tservice=smtp\n") == ["close"])
+  }
+
+  @Test("a CANCEL without a number closes the connection, as Dovecot does", arguments: ["", "2x", "4294967296"])
+  func brokenCancel(id: String) {
+    var session = ready()
+    #expect(feed(&session, "AUTH\t2\tLOGIN\tservice=smtp\n").count == 1)
+    #expect(feed(&session, "CANCEL\t\(id)\n") == ["close"])
+    var bare = ready()
+    #expect(feed(&bare, "CANCEL\n") == ["close"])
+  }
+
   @Test("a password with a NUL (LOGIN) is refused, never cut")
   func nulInPassword() {
     var session = ready()
