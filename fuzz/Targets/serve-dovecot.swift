@@ -34,6 +34,9 @@ func checkLines(_ bytes: [UInt8], id: UInt32? = nil, commands: [String]) {
 /// both cancel login 1. Written from Dovecot's strescape.c and strnum.c,
 /// not from DovecotSession.
 func cancels(_ bytes: [UInt8], _ id: UInt32) -> Bool {
+  let escapes: [UInt8: UInt8] = [
+    UInt8(ascii: "1"): 0x01, UInt8(ascii: "t"): 0x09, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "n"): 0x0A,
+  ]
   func unescaped(_ field: ArraySlice<UInt8>) -> [UInt8] {
     var result: [UInt8] = []
     var index = field.startIndex
@@ -45,15 +48,8 @@ func cancels(_ bytes: [UInt8], _ id: UInt32) -> Bool {
         continue
       }
       guard index < field.endIndex else { break }
-      let next = field[index]
+      result.append(escapes[field[index]] ?? field[index])
       index += 1
-      switch next {
-      case UInt8(ascii: "1"): result.append(0x01)
-      case UInt8(ascii: "t"): result.append(0x09)
-      case UInt8(ascii: "r"): result.append(0x0D)
-      case UInt8(ascii: "n"): result.append(0x0A)
-      default: result.append(next)
-      }
     }
     return result
   }
