@@ -243,13 +243,13 @@ struct DovecotSessionTests {
     #expect(feed(&session, "AUTH\t4294967296\tLOGIN\tservice=smtp\n") == ["close"])
   }
 
-  @Test("a CANCEL without a number closes the connection, as Dovecot does", arguments: ["", "2x", "4294967296"])
-  func brokenCancel(id: String) {
+  @Test(
+    "a CANCEL without a number closes the connection, as Dovecot does",
+    arguments: ["CANCEL\n", "CANCEL\t\n", "CANCEL\t2x\n", "CANCEL\t4294967296\n"])
+  func brokenCancel(line: String) {
     var session = ready()
     #expect(feed(&session, "AUTH\t2\tLOGIN\tservice=smtp\n").count == 1)
-    #expect(feed(&session, "CANCEL\t\(id)\n") == ["close"])
-    var bare = ready()
-    #expect(feed(&bare, "CANCEL\n") == ["close"])
+    #expect(feed(&session, line) == ["close"])
   }
 
   @Test("a password with a NUL (LOGIN) is refused, never cut")
