@@ -117,7 +117,10 @@ struct PoolDirectory: UserDirectory {
   }
 
   func rows(of query: CompiledQuery, for context: QueryContext, limit: Int) throws(AuthFailure) -> [Row] {
-    try pool.rows(
-      settings: settings, sql: query.sql, values: query.values(for: context), limit: limit, until: deadline, log: log)
+    // The SQL as sent: a service spliced into a column name is the one
+    // the client gave.
+    let statement = try query.statement(for: context)
+    return try pool.rows(
+      settings: settings, sql: statement.sql, values: statement.values, limit: limit, until: deadline, log: log)
   }
 }
