@@ -23,6 +23,11 @@ public enum Database {
       connectTimeout = settings.connectTimeout
       queryTimeout = settings.queryTimeout
     }
+
+    /// Whether `rows(batch:)` sends a batch in one round trip: PostgreSQL
+    /// does (pipeline mode); the others would run each statement in turn,
+    /// so they run only the first.
+    public var sendsBatches: Bool { driver == .pgsql }
   }
 
   /// A database for `key`; nothing is opened until the first query.
@@ -64,6 +69,36 @@ public enum Database {
     case .mariadb(let database):
       try database.rows(sql: sql, values: values, limit: limit, until: deadline, log: log)
     }
+  }
+}
+
+extension Database {
+  /// One statement of a batch: its SQL, the values bound to it, and how
+  /// many rows are wanted.
+  public struct Statement {
+    public let sql: String
+    public let values: [String]
+    public let limit: Int
+
+    public init(sql: String, values: [String], limit: Int) {
+      self.sql = sql
+      self.values = values
+      self.limit = limit
+    }
+  }
+
+  /// Runs the first statement of `batch` as `rows(sql:…)` does (its
+  /// failures thrown) and, where the driver sends a batch in one round
+  /// trip, the others with it. A later statement's rows are nil when it
+  /// failed or was not sent: the caller runs it on its own when it needs
+  /// it, and meets its error then.
+  public func rows(batch: [Statement], until deadline: Deadline? = nil, log: Log) throws(AuthFailure) -> [[Row]?] {
+    guard let first = batch.first else { return [] }
+    if case .postgres(let database) = self, batch.count > 1 {
+      return try database.rows(batch: batch, until: deadline, log: log)
+    }
+    let rows = try rows(sql: first.sql, values: first.values, limit: first.limit, until: deadline, log: log)
+    return [rows] + [[Row]?](repeating: nil, count: batch.count - 1)
   }
 }
 

@@ -191,6 +191,17 @@ final class PGConnection {
   /// `PQisBusy`.
   var isBusy: Bool { PQisBusy(handle) == 1 }
 
+  /// `PQenterPipelineMode`: false unless the connection is idle. From
+  /// then on a sent query waits for `pipelineSync`, and its results come
+  /// in the order sent, each followed by nil.
+  func enterPipelineMode() -> Bool { PQenterPipelineMode(handle) == 1 }
+
+  /// `PQexitPipelineMode`: false while results are still unread.
+  func exitPipelineMode() -> Bool { PQexitPipelineMode(handle) == 1 }
+
+  /// `PQpipelineSync`: ends the batch; its results end with a sync result.
+  func pipelineSync() -> Bool { PQpipelineSync(handle) == 1 }
+
   /// `PQgetResult`: the next result, or nil when the command is complete.
   func nextResult() -> PGResult? {
     PQgetResult(handle).map { PGResult(handle: $0) }
@@ -216,6 +227,9 @@ final class PGResult {
 
   enum Status {
     case commandOK, tuplesOK, failed
+    /// Pipeline mode: the end of a batch, and a query not run because an
+    /// earlier one in the batch failed.
+    case pipelineSync, pipelineAborted
   }
 
   /// `PQresultStatus`.
@@ -223,6 +237,8 @@ final class PGResult {
     switch PQresultStatus(handle) {
     case PGRES_COMMAND_OK: .commandOK
     case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE: .tuplesOK
+    case PGRES_PIPELINE_SYNC: .pipelineSync
+    case PGRES_PIPELINE_ABORTED: .pipelineAborted
     default: .failed
     }
   }

@@ -2,7 +2,9 @@
 // kept across PAM transactions (the module is linked -z nodelete), each query
 // prepared once. Every wait is bounded: connecting to a host by
 // `connect_timeout`, a query by `query_timeout`, both with poll(2) on libpq's
-// non-blocking API, and a whole request by their sum. A connection that broke
+// non-blocking API, and a whole request by their sum. A batch of statements
+// (the daemon's password_query and account_query) goes in one round trip, in
+// libpq's pipeline mode. A connection that broke
 // (server restart) is re-opened once within the same request; one inherited
 // across fork() is abandoned, never used or closed.
 //
@@ -70,6 +72,19 @@ public final class PostgresDatabase {
   public func rows(sql: String, values: [String], limit: Int, until deadline: Deadline? = nil, log: Log)
     throws(AuthFailure) -> [Row]
   {
+    let batch = [Database.Statement(sql: sql, values: values, limit: limit)]
+    return try rows(batch: batch, until: deadline, log: log).first.flatMap { $0 } ?? []
+  }
+
+  /// Runs the statements of `batch` in one round trip and returns the rows
+  /// of each. The first is run as `rows(sql:…)` runs it: its failure is
+  /// thrown, and one on a kept connection is retried once. A later one is
+  /// nil when the server refused it or did not run it (the caller runs it
+  /// again on its own, and meets its error then).
+  public func rows(batch: [Database.Statement], until deadline: Deadline? = nil, log: Log)
+    throws(AuthFailure) -> [[Row]?]
+  {
+    guard let first = batch.first else { return [] }
     let own = Deadline.after(seconds: connectTimeout + queryTimeout)
     let overall = deadline.map { Deadline.earlier(own, $0) } ?? own
     dropInherited(log: log)
@@ -90,9 +105,7 @@ public final class PostgresDatabase {
       let reason: String
       let retryable: Bool
       do {
-        return try execute(
-          current, sql: sql, values: values, limit: limit,
-          until: Deadline.earlier(overall, .after(seconds: queryTimeout)))
+        return try execute(current, batch, until: Deadline.earlier(overall, .after(seconds: queryTimeout)))
       } catch {
         switch error {
         case .connectionLost(let message):
@@ -106,7 +119,7 @@ public final class PostgresDatabase {
         case .serverError(let sqlState, let raw):
           // Quoted text is shown only where the query itself has it: the
           // server quotes the values it refused, and a value may be a hash.
-          let message = LogText.maskingQuotedText(raw) { LogText.occurs($0, in: sql) }
+          let message = LogText.maskingQuotedText(raw) { LogText.occurs($0, in: first.sql) }
           guard PostgresDatabase.isTransient(sqlState) || current.isBroken else {
             throw .misconfigured("the server refused the query: \(message) (SQLSTATE \(sqlState))")
           }
@@ -302,35 +315,104 @@ public final class PostgresDatabase {
     }
   }
 
-  private func execute(
-    _ connection: PGConnection, sql: String, values: [String], limit: Int, until deadline: Deadline
-  ) throws(Failure) -> [Row] {
-    let name: String
-    if let existing = prepared[sql] {
-      name = existing
-    } else {
-      name = "pam_swiftsql_\(prepared.count + 1)"
-      guard connection.sendPrepare(name: name, sql: sql, parameterCount: values.count) else {
+  /// Runs the batch on `connection`: a single statement as libpq's
+  /// ordinary asynchronous query, several in pipeline mode (one Sync for
+  /// all, so the server reads them in one go and answers in one go).
+  private func execute(_ connection: PGConnection, _ batch: [Database.Statement], until deadline: Deadline)
+    throws(Failure) -> [[Row]?]
+  {
+    // Each statement is prepared on its own the first time this connection
+    // sees it; after that a batch sends only Bind and Execute messages. A
+    // later statement the server will not prepare is left out.
+    var names: [String?] = []
+    for (index, statement) in batch.enumerated() {
+      do {
+        names.append(try prepare(connection, statement, until: deadline))
+      } catch {
+        guard index > 0, case .serverError = error else { throw error }
+        names.append(nil)
+      }
+    }
+    let sent = zip(names, batch).compactMap { name, statement in name.map { (name: $0, statement: statement) } }
+    if sent.count < 2, let only = sent.first {
+      guard connection.sendQueryPrepared(name: only.name, values: only.statement.values) else {
         throw .connectionLost(connection.errorMessage)
       }
-      _ = try results(of: connection, until: deadline, limit: 0)
-      prepared[sql] = name
+      try send(connection, until: deadline)
+      let rows = try results(of: connection, until: deadline, limit: only.statement.limit)
+      return [rows] + [[Row]?](repeating: nil, count: batch.count - 1)
     }
-    guard connection.sendQueryPrepared(name: name, values: values) else {
-      throw .connectionLost(connection.errorMessage)
+    guard connection.enterPipelineMode() else { throw .connectionLost(connection.errorMessage) }
+    for (name, statement) in sent {
+      guard connection.sendQueryPrepared(name: name, values: statement.values) else {
+        throw .connectionLost(connection.errorMessage)
+      }
     }
-    return try results(of: connection, until: deadline, limit: limit)
+    guard connection.pipelineSync() else { throw .connectionLost(connection.errorMessage) }
+    try send(connection, until: deadline)
+    var answers: [[Row]?] = []
+    var firstFailure: Failure? = nil
+    for (name, statement) in zip(names, batch) {
+      guard name != nil else {
+        answers.append(nil)
+        continue
+      }
+      do {
+        answers.append(try results(of: connection, until: deadline, limit: statement.limit))
+      } catch {
+        // Only the server's refusal leaves the connection in step; the rest
+        // of the batch is then reported aborted, and read all the same.
+        guard case .serverError = error else { throw error }
+        if answers.isEmpty { firstFailure = error }
+        answers.append(nil)
+      }
+    }
+    // The batch ends with the Sync's own result; then the connection is as
+    // before, ready for ordinary queries.
+    while true {
+      while connection.isBusy {
+        try wait(connection, writable: false, until: deadline)
+        guard connection.consumeInput() else { throw .connectionLost(connection.errorMessage) }
+      }
+      guard let result = connection.nextResult() else {
+        throw .connectionLost("the server ended a pipeline without its Sync")
+      }
+      if result.status == .pipelineSync { break }
+    }
+    guard connection.exitPipelineMode() else { throw .connectionLost(connection.errorMessage) }
+    if let firstFailure { throw firstFailure }
+    return answers
   }
 
-  /// Sends what is queued, then reads every result of the command.
-  private func results(of connection: PGConnection, until deadline: Deadline, limit: Int) throws(Failure) -> [Row] {
+  /// The name `statement` is prepared under on `connection`, preparing it
+  /// first when this connection has not seen it.
+  private func prepare(_ connection: PGConnection, _ statement: Database.Statement, until deadline: Deadline)
+    throws(Failure) -> String
+  {
+    if let existing = prepared[statement.sql] { return existing }
+    let name = "pam_swiftsql_\(prepared.count + 1)"
+    guard connection.sendPrepare(name: name, sql: statement.sql, parameterCount: statement.values.count) else {
+      throw .connectionLost(connection.errorMessage)
+    }
+    try send(connection, until: deadline)
+    _ = try results(of: connection, until: deadline, limit: 0)
+    prepared[statement.sql] = name
+    return name
+  }
+
+  /// Sends everything libpq has queued.
+  private func send(_ connection: PGConnection, until deadline: Deadline) throws(Failure) {
     while true {
       let flushed = connection.flush()
-      if flushed == 0 { break }
+      if flushed == 0 { return }
       if flushed < 0 { throw .connectionLost(connection.errorMessage) }
       try wait(connection, writable: true, until: deadline)
       guard connection.consumeInput() else { throw .connectionLost(connection.errorMessage) }
     }
+  }
+
+  /// Reads every result of the next command, up to libpq's nil after it.
+  private func results(of connection: PGConnection, until deadline: Deadline, limit: Int) throws(Failure) -> [Row] {
     var rows: [Row] = []
     var failure: Failure? = nil
     while true {
@@ -344,6 +426,13 @@ public final class PostgresDatabase {
         rows = result.rows(limit: limit)
       case .commandOK, .tuplesOK:
         break
+      case .pipelineAborted:
+        if failure == nil {
+          failure = .serverError(sqlState: "", message: "not run: an earlier statement of its batch failed")
+        }
+      case .pipelineSync:
+        // Never inside a command's results; the batch reads it after them.
+        if failure == nil { failure = .connectionLost("the server answered out of order") }
       case .failed:
         if failure == nil {
           failure =

@@ -15,6 +15,10 @@
 
 /// Runs the configured queries. Implemented over the real drivers by the PAM
 /// glue, and by fakes in tests.
+/// The rows asked of password_query and account_query: one is the answer,
+/// a second means the query does not pick out one login.
+public let loginRowLimit = 2
+
 public protocol UserDirectory {
   /// Runs `query` with the values of `context` bound, and returns at most
   /// `limit` rows.
@@ -153,7 +157,6 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
   }
 
   var settings: Settings { configuration.settings }
-
   /// Parses the login, applying `default_domain` and `allow_bare_logins`.
   public func login(_ raw: [UInt8]) throws(AuthFailure) -> Login {
     do {
@@ -219,7 +222,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
   /// does that, and the doctor asks the same question through here.
   public func storedPassword(for context: QueryContext) throws(AuthFailure) -> StoredPassword {
     let login = context.login
-    let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
+    let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: loginRowLimit)
     guard let row = rows.first else {
       log.debug("password_query returned no row for \(login.full)")
       throw .unknownUser
@@ -297,7 +300,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
       if verifiedLogin == login.full { return login }
       // Not verified by us in this transaction: the login must at least exist,
       // under the same rule as authentication (one row).
-      let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: 2)
+      let rows = try directory.rows(of: configuration.passwordQuery, for: context, limit: loginRowLimit)
       if rows.isEmpty { throw .unknownUser }
       if rows.count > 1 {
         throw .moreThanOneRow("password_query", for: login)
@@ -305,7 +308,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
       return login
     }
 
-    let rows = try directory.rows(of: accountQuery, for: context, limit: 2)
+    let rows = try directory.rows(of: accountQuery, for: context, limit: loginRowLimit)
     guard let row = rows.first else { throw .unknownUser }
     if rows.count > 1 {
       throw .moreThanOneRow("account_query", for: login)

@@ -5,6 +5,7 @@
 // deadline), then the audit statements. A failure writes the module's one
 // failure line. The password is a SecretBytes, wiped when the job ends.
 
+import SwiftSQLBackends
 import SwiftSQLCore
 import SwiftSQLRuntime
 import SwiftSQLSchemes
@@ -75,7 +76,8 @@ final class LoginChecker: @unchecked Sendable {
     let settings = loaded.configuration.settings
     let log = ServeLog.make(debug: settings.debug)
     var step = AuditStep.authentication
-    var authenticator = authenticator(loaded, log: log)
+    let prefetch = Prefetch(loaded.configuration, database: Database.Key(settings))
+    var authenticator = authenticator(loaded, log: log, prefetch: prefetch)
     do throws(AuthFailure) {
       let verified = try job.password.withCString { (cString) throws(AuthFailure) -> Login in
         try authenticator.authenticate(
@@ -85,7 +87,7 @@ final class LoginChecker: @unchecked Sendable {
       audit(authenticator, step, job, nil)
       step = .account
       // The account step has a deadline of its own, as pam_acct_mgmt has.
-      authenticator = self.authenticator(loaded, log: log)
+      authenticator = self.authenticator(loaded, log: log, prefetch: prefetch)
       let login = try authenticator.authorize(
         login: job.login, service: job.service, remoteHost: job.remoteHost, verifiedLogin: verified.full)
       audit(authenticator, step, job, nil)
@@ -100,14 +102,15 @@ final class LoginChecker: @unchecked Sendable {
     }
   }
 
-  /// The core's Authenticator for one step: the daemon's connection pool,
-  /// the scheme registry, and the decoys the runtime keeps for `loaded`.
-  private func authenticator(_ loaded: LoadedConfiguration, log: Log)
+  /// The core's Authenticator for one step: the daemon's connection pool
+  /// (with the login's prefetch), the scheme registry, and the decoys the
+  /// runtime keeps for `loaded`.
+  private func authenticator(_ loaded: LoadedConfiguration, log: Log, prefetch: Prefetch?)
     -> Authenticator<PoolDirectory, SchemeRegistry, RuntimeDecoys>
   {
     Authenticator(
       configuration: loaded.configuration,
-      directory: PoolDirectory(pool: pool, settings: loaded.configuration.settings, log: log),
+      directory: PoolDirectory(pool: pool, settings: loaded.configuration.settings, log: log, prefetch: prefetch),
       checker: SchemeRegistry(), decoys: RuntimeDecoys(runtime: store.runtime, loaded: loaded), log: log)
   }
 
