@@ -183,7 +183,14 @@ class Measure:
     def measure_serve_timing(self):
         """Through swiftsql-authd's saslauthd socket, alternating: a wrong
         password for a login that exists, and a login that does not exist;
-        the medians, per scheme (as pam_loop -T does in-process)."""
+        the medians, per scheme (as pam_loop -T does in-process).
+
+        The pairs swap their order every other time. The daemon's idle
+        workers take logins in turn, so with a fixed order every wrong
+        password went to one worker and every unknown login to the other:
+        on a shared machine whose two CPUs hashed at different speeds, the
+        medians then compared the CPUs (0.62 and 1.52 for SHA512-CRYPT in
+        single runs), not the logins."""
         timing = {}
         for scheme in SCHEMES:
             pairs = {"ARGON2ID": 12, "SHA512-CRYPT": 150}.get(scheme.name, 400)
@@ -193,7 +200,8 @@ class Measure:
             service = f"bench-swiftsql-{scheme.slug}"
             for index in range(pairs):
                 user = "u%05d" % (index % USERS)
-                for login, results in ((user, wrong), ("nosuch%05d" % index, unknown)):
+                pair = [(user, wrong), ("nosuch%05d" % index, unknown)]
+                for login, results in (pair if index % 2 == 0 else pair[::-1]):
                     started = time.monotonic()
                     answer = mux_ask(self.serve["socket"], login, WRONG_PASSWORD, service, scheme.domain)
                     results.append((time.monotonic() - started) * 1e3)
