@@ -269,11 +269,11 @@ struct CorpusDovecot23Tests {
     #expect(try !Corpus.prepared(server, containing: "AND mailbox.enableimap=1").isEmpty)
   }
 
-  @Test("iRedMail's Dovecot 2.3 file on PostgreSQL")
-  func iRedMailPostgres() throws {
-    let tag = uniqueTag()
+  /// The iRedMail database in the PostgreSQL cluster that logs
+  /// statements, its name, and iRedMail's file for it.
+  static func iRedMailOnPostgres(_ tag: String) throws -> (PostgresCluster, database: String, config: String) {
     let (cluster, database) = try Corpus.postgresDatabase(
-      Self.iRedMailSchema(try Self.iRedMailRows(tag)), tables: ["mailbox", "domain"])
+      iRedMailSchema(try iRedMailRows(tag)), tables: ["mailbox", "domain"])
     let config = try Corpus.text(
       "iredmail-dovecot-sql.conf",
       replacing: [
@@ -281,6 +281,13 @@ struct CorpusDovecot23Tests {
         ("PH_SQL_SERVER_PORT", String(cluster.port)), ("PH_VMAIL_DB_NAME", database),
         ("PH_VMAIL_DB_BIND_USER", "mailauth"), (" password=PH_VMAIL_DB_BIND_PASSWD", ""),
       ])
+    return (cluster, database, config)
+  }
+
+  @Test("iRedMail's Dovecot 2.3 file on PostgreSQL")
+  func iRedMailPostgres() throws {
+    let tag = uniqueTag()
+    let (cluster, _, config) = try Self.iRedMailOnPostgres(tag)
     try Self.iRedMailLogins(config, tag: tag)
     try Corpus.expectBoundOnly(cluster, tag: tag)
     let statements = try cluster.moduleStatements().filter { $0.parameters.contains(tag) }

@@ -16,17 +16,9 @@ struct ServeQueryTests {
   /// and IMAP, bob only IMAP) in the cluster that logs statements, its
   /// name, and iRedMail's file for it.
   private static func iRedMail(_ tag: String) throws -> (PostgresCluster, database: String, config: String) {
-    let (cluster, database) = try Corpus.postgresDatabase(
-      CorpusDovecot23Tests.iRedMailSchema(try CorpusDovecot23Tests.iRedMailRows(tag)), tables: ["mailbox", "domain"])
+    let (cluster, database, config) = try CorpusDovecot23Tests.iRedMailOnPostgres(tag)
     // The daemon serves as nobody: it must reach the cluster's socket.
     chmod(cluster.directory, 0o711)
-    let config = try Corpus.text(
-      "iredmail-dovecot-sql.conf",
-      replacing: [
-        ("PH_SQL_DRIVER", "pgsql"), ("PH_SQL_SERVER_ADDRESS", cluster.socketDirectory),
-        ("PH_SQL_SERVER_PORT", String(cluster.port)), ("PH_VMAIL_DB_NAME", database),
-        ("PH_VMAIL_DB_BIND_USER", "mailauth"), (" password=PH_VMAIL_DB_BIND_PASSWD", ""),
-      ])
     return (cluster, database, config + "\n")
   }
 
