@@ -13,12 +13,12 @@
 // The capabilities are generic parameters, not existentials, so the core
 // compiles in Embedded Swift; tests pass in-memory fakes.
 
-/// Runs the configured queries. Implemented over the real drivers by the PAM
-/// glue, and by fakes in tests.
 /// The rows asked of password_query and account_query: one is the answer,
 /// a second means the query does not pick out one login.
 public let loginRowLimit = 2
 
+/// Runs the configured queries. Implemented over the real drivers by the PAM
+/// glue, and by fakes in tests.
 public protocol UserDirectory {
   /// Runs `query` with the values of `context` bound, and returns at most
   /// `limit` rows.
@@ -157,6 +157,7 @@ public struct Authenticator<Directory: UserDirectory, Checker: PasswordChecker, 
   }
 
   var settings: Settings { configuration.settings }
+
   /// Parses the login, applying `default_domain` and `allow_bare_logins`.
   public func login(_ raw: [UInt8]) throws(AuthFailure) -> Login {
     do {
