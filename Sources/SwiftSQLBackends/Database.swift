@@ -75,7 +75,7 @@ public enum Database {
 extension Database {
   /// One statement of a batch: its SQL, the values bound to it, and how
   /// many rows are wanted.
-  public struct Statement {
+  public struct Statement: Equatable {
     public let sql: String
     public let values: [String]
     public let limit: Int

@@ -370,11 +370,7 @@ public final class PostgresDatabase {
     // The batch ends with the Sync's own result; then the connection is as
     // before, ready for ordinary queries.
     while true {
-      while connection.isBusy {
-        try wait(connection, writable: false, until: deadline)
-        guard connection.consumeInput() else { throw .connectionLost(connection.errorMessage) }
-      }
-      guard let result = connection.nextResult() else {
+      guard let result = try nextResult(of: connection, until: deadline) else {
         throw .connectionLost("the server ended a pipeline without its Sync")
       }
       if result.status == .pipelineSync { break }
@@ -415,12 +411,7 @@ public final class PostgresDatabase {
   private func results(of connection: PGConnection, until deadline: Deadline, limit: Int) throws(Failure) -> [Row] {
     var rows: [Row] = []
     var failure: Failure? = nil
-    while true {
-      while connection.isBusy {
-        try wait(connection, writable: false, until: deadline)
-        guard connection.consumeInput() else { throw .connectionLost(connection.errorMessage) }
-      }
-      guard let result = connection.nextResult() else { break }
+    while let result = try nextResult(of: connection, until: deadline) {
       switch result.status {
       case .tuplesOK where rows.isEmpty && failure == nil:
         rows = result.rows(limit: limit)
@@ -445,6 +436,16 @@ public final class PostgresDatabase {
     if let failure { throw failure }
     if connection.isBroken { throw .connectionLost(connection.errorMessage) }
     return rows
+  }
+
+  /// libpq's next result, read from the server as it comes; nil at the
+  /// end of a command's results.
+  private func nextResult(of connection: PGConnection, until deadline: Deadline) throws(Failure) -> PGResult? {
+    while connection.isBusy {
+      try wait(connection, writable: false, until: deadline)
+      guard connection.consumeInput() else { throw .connectionLost(connection.errorMessage) }
+    }
+    return connection.nextResult()
   }
 
   private func wait(_ connection: PGConnection, writable: Bool, until deadline: Deadline) throws(Failure) {

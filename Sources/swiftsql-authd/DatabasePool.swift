@@ -174,9 +174,7 @@ final class Prefetch {
 
   /// The rows kept for `statement`, given once.
   func take(_ statement: Database.Statement) -> [Row]? {
-    guard let entry = kept, entry.statement.sql == statement.sql, entry.statement.values == statement.values,
-      entry.statement.limit == statement.limit
-    else { return nil }
+    guard let entry = kept, entry.statement == statement else { return nil }
     kept = nil
     return entry.rows
   }
