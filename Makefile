@@ -49,7 +49,7 @@ E2E_DEPS := postgresql sasl2-bin postfix libsasl2-modules dovecot-core dovecot-i
 # Where make deb puts the clean copy it builds from, and the packages.
 DEB_OUT = $(BUILD)/deb
 
-.PHONY: all build module tool daemon build-static deps-build deps-demo deps-test demo check unit-test lint format clean
+.PHONY: all build module tool daemon deps-build deps-demo deps-test demo check unit-test lint format clean
 .PHONY: man package-check deps-deb deb deps-e2e e2e
 
 all: build
@@ -125,7 +125,7 @@ $(EMBEDDED)/swiftsql-authd.o: $(filter-out %/main.swift,$(wildcard Sources/swift
   Sources/swiftsql-authd/Embedded/EntryPoint.swift $(EMBEDDED)/SwiftSQLServe.o $(EMBEDDED)/SwiftSQLRuntime.o
 	$(EMBEDDED_MODULE)
 
-# The link of the module and of the daemon: lld, as for SwiftPM's build (it
+# The link of the module and of the daemon: lld (it
 # turns references to local symbols into relative relocations, where gold
 # would leave them in .dynsym), the objects and the Unicode tables, then the
 # caller's C libraries and flags, then EMBEDDED_LINK_END: unused sections
@@ -152,15 +152,6 @@ daemon: $(EMBEDDED)/swiftsql-authd
 
 $(EMBEDDED)/swiftsql-authd: $(EMBEDDED_DAEMON_MODULES:%=$(EMBEDDED)/%.o)
 	$(EMBEDDED_LINK) $(EMBEDDED_DAEMON_LIBRARIES) $(EMBEDDED_LINK_END)
-
-# For comparison, the module as it was built before Embedded Swift: SwiftPM's
-# dynamic library product with the whole Swift runtime linked in statically
-# (about 6.5 MB stripped), into $(BUILD) with the tool, as make build does.
-build-static: deps-build
-	$(SWIFT) build $(RELEASE) $(SWIFT_BUILD_FLAGS)
-	mkdir -p $(BUILD)
-	install -m 0644 $(SCRATCH)/release/libpam_swiftsql.so $(BUILD)/pam_swiftsql.so
-	install -m 0755 $(SCRATCH)/release/pam-swiftsql $(BUILD)/pam-swiftsql
 
 demo: deps-demo build
 	scripts/demo.sh $(BUILD)

@@ -5,27 +5,18 @@
 //
 // Layout (DESIGN.md §5): one system-library target per C library; a pure-Swift
 // core with no C and no Foundation; the scheme and database code that wraps
-// the C libraries; the PAM glue; a thin entry-point target built as the
-// dynamic library product; the tool; the tests. SwiftPM builds everything in
-// full Swift, for the tool and the tests; the Makefile builds the module
-// itself from the same sources with swiftc in Embedded Swift, so that it needs
-// no Swift runtime (DESIGN.md §2; `make build-static` builds this package's
-// dynamic library product with a static runtime instead).
+// the C libraries; the PAM glue; a thin entry-point target; the tool; the
+// tests. SwiftPM builds everything in full Swift, for the tool and the tests;
+// the Makefile builds the module itself from the same sources with swiftc in
+// Embedded Swift, so that it needs no Swift runtime (DESIGN.md §2). The
+// package has no library product: one would be a pam_swiftsql .so that
+// needs the Swift runtime, built by every `swift build` and `swift test`.
 
 import PackageDescription
-
-/// The package directory, so that the linker finds the export map whatever
-/// directory SwiftPM runs it from.
-let packageDirectory: String = {
-  let manifest = #filePath
-  guard let slash = manifest.lastIndex(of: "/") else { return "." }
-  return String(manifest[..<slash])
-}()
 
 let package = Package(
   name: "pam_swiftsql",
   products: [
-    .library(name: "pam_swiftsql", type: .dynamic, targets: ["PAMEntryPoints"]),
     .executable(name: "pam-swiftsql", targets: ["pam-swiftsql"]),
     .executable(name: "swiftsql-authd", targets: ["swiftsql-authd"]),
   ],
@@ -83,24 +74,10 @@ let package = Package(
         "SwiftSQLCore", "SwiftSQLSystem", "SwiftSQLPAMCodes", "SwiftSQLSchemes", "SwiftSQLRuntime", "CLibC", "CPAM",
       ]),
 
-    // The module's C entry points. Only this target carries the export map,
-    // `-z nodelete` and the lld choice, so nothing else (tool, tests) is
-    // linked with them.
-    .target(
-      name: "PAMEntryPoints",
-      dependencies: ["SwiftSQLPAM"],
-      exclude: ["exports.map"],
-      linkerSettings: [
-        .unsafeFlags([
-          // lld turns references to local symbols into relative relocations;
-          // gold would leave them in .dynsym (as LOCAL entries).
-          "-use-ld=lld",
-          "-Xlinker", "--version-script=\(packageDirectory)/Sources/PAMEntryPoints/exports.map",
-          "-Xlinker", "-z", "-Xlinker", "nodelete",
-          "-Xlinker", "-z", "-Xlinker", "relro",
-          "-Xlinker", "-z", "-Xlinker", "now",
-        ])
-      ]),
+    // The module's C entry points, compiled here in full Swift so that both
+    // modes keep accepting them; the Makefile links them into the module with
+    // the export map and `-z nodelete`.
+    .target(name: "PAMEntryPoints", dependencies: ["SwiftSQLPAM"], exclude: ["exports.map"]),
 
     // The tool. SaslauthdClient: the saslauthd socket protocol, over
     // SwiftSQLSystem's unix sockets and clock.

@@ -1,6 +1,7 @@
-// What DESIGN.md §2 demands of the built file build/pam_swiftsql.so: no
-// Swift runtime, Foundation or Dispatch library among its dependencies,
-// linked -z nodelete, exporting exactly the six pam_sm_* functions, no
+// What DESIGN.md §2 demands of the built file build/pam_swiftsql.so, the
+// only module there is (SwiftPM builds none): no Swift runtime, Foundation
+// or Dispatch library among its dependencies, linked -z nodelete,
+// exporting exactly the six pam_sm_* functions, no
 // Foundation inside, and loadable with dlopen(RTLD_NOW) by a process with an
 // empty environment. And what issue 7 asks of its size: built in Embedded
 // Swift, so no Swift runtime is linked in, and under 1 MB stripped.
@@ -35,6 +36,15 @@ struct ModuleArtifactTests {
     #expect(!needed.isEmpty)
     expectNone(of: swiftRuntimeLibraries, in: needed)
     #expect(needed.contains { $0.contains("[libpam.so.0]") })
+  }
+
+  @Test("is the only module: the package declares no SwiftPM library, which would need the Swift runtime")
+  func noSwiftPMModule() throws {
+    // A library product is built by every `swift build` and `swift test`;
+    // its debug build needs libswiftCore.so and the rest at run time.
+    let manifest = try String(contentsOfFile: "\(Project.root)/Package.swift", encoding: .utf8)
+    #expect(manifest.contains(".executable("))
+    #expect(!manifest.contains(".library("), "Package.swift declares a library product")
   }
 
   @Test("is linked -z nodelete, so it stays loaded between PAM transactions")
